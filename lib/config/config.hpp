@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace recontap::config {
@@ -15,25 +16,34 @@ struct Cidr {
     dns::IpAddr addr;   // network address, host bits zero
     uint8_t prefix = 0; // 0..32 or 0..128
     bool contains(const dns::IpAddr& a) const;
+    bool operator==(const Cidr&) const = default;
 };
 
+// Built-in defaults of the two lists that have them (see defaults.cpp for the
+// sources); the member initialisers below use them, so Config{} is the default.
+std::vector<Cidr> default_internal_networks();   // RFC 1918, 127/8, RFC 4193, ::1
+std::vector<std::string> default_allow_domains(); // CDN / OS update / AV reputation suffixes
+
 struct Site {
-    std::vector<Cidr> internal_networks;        // default: RFC 1918, RFC 4193, loopback
+    std::vector<Cidr> internal_networks = default_internal_networks();
     std::vector<std::string> internal_zones;    // lower-case, no trailing dot ("corp.example")
     std::vector<dns::IpAddr> dns_servers;       // internal resolvers / authoritative servers
     std::vector<Cidr> allow_clients;            // never alerted on (IPAM, secondaries, pen-test boxes)
-    std::vector<std::string> allow_domains;     // suffixes never counted (CDN/OS/AV)
+    std::vector<std::string> allow_domains = default_allow_domains(); // suffixes never counted
+    bool operator==(const Site&) const = default;
 };
 
 struct Port {
     std::string vdev; // DPDK vdev devargs, e.g. "net_pcap0,rx_pcap=/x.pcap"
     std::string pci;  // or a PCI address
+    bool operator==(const Port&) const = default;
 };
 
 struct Mgmt {
     std::string socket = "/run/recontap/recontapd.sock";
     std::string shm = "/recontap";
     std::string logdir = "/var/log/recontap";
+    bool operator==(const Mgmt&) const = default;
 };
 
 struct Dataplane {
@@ -47,6 +57,7 @@ struct Dataplane {
 struct Rules {
     std::string pdns = "rules/pdns-providers.rules";      // relative paths resolve against the config file's
     std::string sensitive = "rules/sensitive-labels.rules"; // folder, or the install's rules/ when no -c
+    bool operator==(const Rules&) const = default;
 };
 
 // Thresholds: defaults cite RECON_REFERENCE.md section 4 in the default config.
@@ -55,12 +66,14 @@ struct Detectors {
     uint32_t bulk_queries = 1000;          // BULK: queries per client per window (Sigma)
     uint32_t nxd_count = 50;               // NXD: NXDOMAIN+SERVFAIL+REFUSED per client per window (ET)
     double nxd_ratio = 0.5;                //      and at least this share of the client's responses
-    uint32_t sens_hits = 3;                // SENS: sensitive-name queries per client per window
-    uint32_t sens_hits_internal = 1;       //       when the name is under an internal zone
+    uint32_t sens_hits = 3;                // SENS: distinct sensitive names per client per window
+    uint32_t sens_hits_internal = 3;       //       when the names are under an internal zone (alert is Tier 2)
     uint32_t enum_distinct = 200;          // ENUM: distinct names under one base domain per window
     uint32_t pdns_hits = 1;                // PDNS: provider lookups per client per window
+    uint32_t ptr_sweep_hosts = 32;         // RARE: distinct PTR targets in one /24 per client per window
     uint32_t correlation_window_s = 900;   // daemon: PDNS + other detection from one host -> Tier 2
     uint32_t suppress_s = 1800;            // daemon: repeats per (client, detector) suppressed this long
+    bool operator==(const Detectors&) const = default;
 };
 
 struct Config {
@@ -84,9 +97,26 @@ Config load(const std::string& path);
 // Parses TOML text (source names it in errors).
 Config parse(std::string_view toml_text, const std::string& source);
 
+// Resolves a rule-file path from [rules]: absolute paths stay; a relative path
+// resolves against the folder of config.source, and when no file was given or
+// the file is not there, against the built-in data folder (the one holding
+// rules/: the source tree, set by the build as RECONTAP_DATA_DIR).
+std::string resolve_rules_path(const Config& config, const std::string& path);
+// The folder relative rule paths fall back to (RECONTAP_DATA_DIR).
+std::string data_dir();
+
+// Every key the reader accepts, as "table.key" ("site.internal_networks",
+// "port.vdev"): lets a test prove the documented file names them all.
+std::vector<std::string> known_keys();
+
 // Helpers shared by config and the rest.
 bool parse_ip(std::string_view text, dns::IpAddr& out);
+// "ADDRESS/PREFIX" with host bits zero, or a bare ADDRESS (a host: /32, /128).
 bool parse_cidr(std::string_view text, Cidr& out);
-std::string format_ip(const dns::IpAddr& a);
+std::string format_ip(const dns::IpAddr& a);   // "(unset)" for family 0
+// DNS zone or suffix as written by a person -> lower case without trailing dot.
+// False for an empty name, an empty label, a label over 63 octets, a name over
+// 253, or a character outside letters, digits, '-' and '_'.
+bool normalise_zone(std::string_view text, std::string& out);
 
 } // namespace recontap::config

@@ -1,0 +1,303 @@
+// TOML -> Config. The schema is data: one table of fields per section, each
+// field a reader that validates its value and stores it. Unknown sections and
+// keys, wrong types and bad values throw ConfigError "FILE:LINE:COL: message".
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <span>
+
+namespace recontap::config {
+
+namespace {
+
+// Where a value is read from, for messages: "[site] internal_networks".
+struct Ctx {
+    const std::string& file;
+    std::string_view table;
+    std::string_view key;
+};
+
+[[noreturn]] void fail_at(const std::string& file, const toml::source_region& at, std::string_view msg) {
+    throw ConfigError(file + ":" + std::to_string(at.begin.line) + ":" + std::to_string(at.begin.column) +
+                      ": " + std::string(msg));
+}
+
+[[noreturn]] void fail(const Ctx& c, const toml::node& n, std::string_view msg) {
+    fail_at(c.file, n.source(), "[" + std::string(c.table) + "] " + std::string(c.key) + ": " + std::string(msg));
+}
+
+std::string_view type_name(const toml::node& n) {
+    switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date/time";
+    }
+}
+
+[[noreturn]] void wrong_type(const Ctx& c, const toml::node& n, std::string_view expected) {
+    fail(c, n, "expected " + std::string(expected) + ", got " + std::string(type_name(n)));
+}
+
+uint32_t read_uint(const Ctx& c, const toml::node& n, int64_t min, int64_t max) {
+    const auto* v = n.as_integer();
+    if (!v) wrong_type(c, n, "an integer");
+    if (v->get() < min || v->get() > max)
+        fail(c, n, "must be from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
+                       std::to_string(v->get()));
+    return static_cast<uint32_t>(v->get());
+}
+
+constexpr int64_t kU32Max = UINT32_MAX;
+
+double read_ratio(const Ctx& c, const toml::node& n) {
+    double value = 0;
+    if (const auto* f = n.as_floating_point()) value = f->get();
+    else if (const auto* i = n.as_integer()) value = static_cast<double>(i->get());
+    else wrong_type(c, n, "a number");
+    if (!(value >= 0.0 && value <= 1.0)) fail(c, n, "must be from 0 to 1, got " + std::to_string(value));
+    return value;
+}
+
+std::string read_string(const Ctx& c, const toml::node& n) {
+    const auto* v = n.as_string();
+    if (!v) wrong_type(c, n, "a string");
+    if (v->get().empty()) fail(c, n, "must not be empty");
+    return v->get();
+}
+
+// Reads an array, handing each element to read_one.
+template <typename T, typename ReadOne>
+std::vector<T> read_list(const Ctx& c, const toml::node& n, ReadOne read_one) {
+    const auto* arr = n.as_array();
+    if (!arr) wrong_type(c, n, "an array");
+    std::vector<T> out;
+    for (const toml::node& element : *arr) out.push_back(read_one(c, element));
+    return out;
+}
+
+Cidr read_cidr(const Ctx& c, const toml::node& n) {
+    const std::string text = read_string(c, n);
+    Cidr cidr;
+    if (!parse_cidr(text, cidr))
+        fail(c, n, "bad CIDR \"" + text + "\" (expected ADDRESS or ADDRESS/PREFIX with host bits zero)");
+    return cidr;
+}
+
+dns::IpAddr read_ip(const Ctx& c, const toml::node& n) {
+    const std::string text = read_string(c, n);
+    dns::IpAddr ip;
+    if (!parse_ip(text, ip)) fail(c, n, "bad IP address \"" + text + "\"");
+    return ip;
+}
+
+std::string read_zone(const Ctx& c, const toml::node& n) {
+    const std::string text = read_string(c, n);
+    std::string zone;
+    if (!normalise_zone(text, zone))
+        fail(c, n, "bad zone \"" + text + "\" (letters, digits, '-', '_' in dot-separated labels of 1 to 63)");
+    return zone;
+}
+
+dns::DnsPorts read_ports(const Ctx& c, const toml::node& n) {
+    const auto list = read_list<uint32_t>(c, n, [](const Ctx& c2, const toml::node& e) {
+        return read_uint(c2, e, 1, 65535);
+    });
+    if (list.empty() || list.size() > dns::DnsPorts::kMax)
+        fail(c, n, "must list 1 to " + std::to_string(dns::DnsPorts::kMax) + " ports");
+    dns::DnsPorts ports;
+    ports.n = 0;
+    for (uint32_t p : list) {
+        if (ports.contains(static_cast<uint16_t>(p))) fail(c, n, "port " + std::to_string(p) + " listed twice");
+        ports.port[ports.n++] = static_cast<uint16_t>(p);
+    }
+    return ports;
+}
+
+std::string read_vdev(const Ctx& c, const toml::node& n) {
+    std::string text = read_string(c, n);
+    if (text.find_first_of(" \t\r\n") != std::string::npos) fail(c, n, "devargs must not contain spaces");
+    return text;
+}
+
+// PCI address as DPDK takes it: [DOMAIN:]BUS:DEVICE.FUNCTION in hex.
+std::string read_pci(const Ctx& c, const toml::node& n) {
+    std::string text = read_string(c, n);
+    const std::string_view pattern = text.size() == 12 ? "hhhh:hh:hh.h" : "hh:hh:hh.h";
+    bool ok = text.size() == pattern.size();
+    for (std::size_t i = 0; ok && i < text.size(); ++i)
+        ok = pattern[i] == 'h' ? std::isxdigit(static_cast<unsigned char>(text[i])) != 0 : text[i] == pattern[i];
+    if (!ok) fail(c, n, "bad PCI address \"" + text + "\" (expected DOMAIN:BUS:DEVICE.FUNCTION, e.g. 0000:03:00.0)");
+    return text;
+}
+
+template <typename Target>
+struct Field {
+    std::string_view key;
+    void (*read)(const Ctx&, const toml::node&, Target&);
+};
+
+template <typename Target>
+using Fields = std::span<const Field<Target>>;
+
+constexpr Field<Config> kSite[] = {
+    {"internal_networks", [](const Ctx& c, const toml::node& n, Config& o) { o.site.internal_networks = read_list<Cidr>(c, n, read_cidr); }},
+    {"internal_zones", [](const Ctx& c, const toml::node& n, Config& o) { o.site.internal_zones = read_list<std::string>(c, n, read_zone); }},
+    {"dns_servers", [](const Ctx& c, const toml::node& n, Config& o) { o.site.dns_servers = read_list<dns::IpAddr>(c, n, read_ip); }},
+    {"allow_clients", [](const Ctx& c, const toml::node& n, Config& o) { o.site.allow_clients = read_list<Cidr>(c, n, read_cidr); }},
+    {"allow_domains", [](const Ctx& c, const toml::node& n, Config& o) { o.site.allow_domains = read_list<std::string>(c, n, read_zone); }},
+};
+
+constexpr Field<Port> kPort[] = {
+    {"vdev", [](const Ctx& c, const toml::node& n, Port& o) { o.vdev = read_vdev(c, n); }},
+    {"pci", [](const Ctx& c, const toml::node& n, Port& o) { o.pci = read_pci(c, n); }},
+};
+
+constexpr Field<Config> kMgmt[] = {
+    {"socket", [](const Ctx& c, const toml::node& n, Config& o) { o.mgmt.socket = read_string(c, n); }},
+    {"shm", [](const Ctx& c, const toml::node& n, Config& o) {
+         o.mgmt.shm = read_string(c, n);
+         if (o.mgmt.shm[0] != '/' || o.mgmt.shm.find('/', 1) != std::string::npos)
+             fail(c, n, "a POSIX shared-memory name is '/' and a name without further '/'");
+     }},
+    {"logdir", [](const Ctx& c, const toml::node& n, Config& o) { o.mgmt.logdir = read_string(c, n); }},
+};
+
+constexpr Field<Config> kDataplane[] = {
+    {"workers", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.workers = read_uint(c, n, 1, 64); }},
+    {"clients_per_worker", [](const Ctx& c, const toml::node& n, Config& o) {
+         const uint32_t v = read_uint(c, n, 64, 1 << 24);
+         if ((v & (v - 1)) != 0) fail(c, n, "must be a power of two, got " + std::to_string(v));
+         o.dataplane.clients_per_worker = v;
+     }},
+    {"burst", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.burst = read_uint(c, n, 1, 512); }},
+    {"mbufs", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.mbufs = read_uint(c, n, 1023, 1 << 24); }},
+    {"dns_ports", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.dns_ports = read_ports(c, n); }},
+};
+
+constexpr Field<Config> kRules[] = {
+    {"pdns", [](const Ctx& c, const toml::node& n, Config& o) { o.rules.pdns = read_string(c, n); }},
+    {"sensitive", [](const Ctx& c, const toml::node& n, Config& o) { o.rules.sensitive = read_string(c, n); }},
+};
+
+#define RECONTAP_COUNT(member, min)                                                                                 \
+    {#member, [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.member = read_uint(c, n, min, kU32Max); }}
+constexpr Field<Config> kDetectors[] = {
+    {"window_s", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.window_s = read_uint(c, n, 1, 86400); }},
+    RECONTAP_COUNT(bulk_queries, 1),
+    RECONTAP_COUNT(nxd_count, 1),
+    {"nxd_ratio", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.nxd_ratio = read_ratio(c, n); }},
+    RECONTAP_COUNT(sens_hits, 1),
+    RECONTAP_COUNT(sens_hits_internal, 1),
+    RECONTAP_COUNT(enum_distinct, 1),
+    RECONTAP_COUNT(pdns_hits, 1),
+    RECONTAP_COUNT(ptr_sweep_hosts, 2),
+    RECONTAP_COUNT(correlation_window_s, 0),
+    RECONTAP_COUNT(suppress_s, 0),
+};
+#undef RECONTAP_COUNT
+
+struct Section {
+    std::string_view name;
+    Fields<Config> fields;
+};
+
+constexpr Section kSections[] = {
+    {"site", kSite}, {"mgmt", kMgmt}, {"dataplane", kDataplane}, {"rules", kRules}, {"detectors", kDetectors},
+};
+
+template <typename Target>
+void read_table(const std::string& file, std::string_view name, const toml::table& table, Fields<Target> fields,
+                Target& out) {
+    for (auto&& [key, value] : table) {
+        const Field<Target>* field = nullptr;
+        for (const auto& f : fields)
+            if (f.key == key.str()) field = &f;
+        if (!field) fail_at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in [" + std::string(name) + "]");
+        field->read(Ctx{file, name, field->key}, value, out);
+    }
+}
+
+std::vector<Port> read_port_list(const std::string& file, const toml::node& node) {
+    const auto* arr = node.as_array();
+    if (!arr) fail_at(file, node.source(), "port: expected [[port]] tables, got " + std::string(type_name(node)));
+    std::vector<Port> ports;
+    for (const toml::node& element : *arr) {
+        const auto* table = element.as_table();
+        if (!table) fail_at(file, element.source(), "port: expected a table, got " + std::string(type_name(element)));
+        Port port;
+        read_table<Port>(file, "[port]", *table, kPort, port);
+        if (port.vdev.empty() == port.pci.empty())
+            fail_at(file, element.source(), "[[port]]: give exactly one of vdev or pci");
+        ports.push_back(std::move(port));
+    }
+    return ports;
+}
+
+} // namespace
+
+Config parse(std::string_view toml_text, const std::string& source) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source);
+    } catch (const toml::parse_error& e) {
+        fail_at(source, e.source(), e.description());
+    }
+    Config config;
+    config.source = source;
+    for (auto&& [key, value] : root) {
+        if (key.str() == "port") {
+            config.ports = read_port_list(source, value);
+            continue;
+        }
+        const Section* section = nullptr;
+        for (const auto& s : kSections)
+            if (s.name == key.str()) section = &s;
+        if (!section) fail_at(source, key.source(), "unknown table or key \"" + std::string(key.str()) + "\"");
+        const auto* table = value.as_table();
+        if (!table)
+            fail_at(source, value.source(), std::string(key.str()) + ": expected a table, got " + std::string(type_name(value)));
+        read_table<Config>(source, section->name, *table, section->fields, config);
+    }
+    return config;
+}
+
+Config load(const std::string& path) {
+    if (path.empty()) return Config{};
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
+    std::string text;
+    char buf[16384];
+    ssize_t got;
+    while ((got = ::read(fd, buf, sizeof buf)) != 0) {
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            const int err = errno;
+            ::close(fd);
+            throw ConfigError(path + ": cannot read: " + std::strerror(err));
+        }
+        text.append(buf, static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    return parse(text, path);
+}
+
+std::vector<std::string> known_keys() {
+    std::vector<std::string> keys;
+    for (const auto& s : kSections)
+        for (const auto& f : s.fields) keys.push_back(std::string(s.name) + "." + std::string(f.key));
+    for (const auto& f : kPort) keys.push_back("port." + std::string(f.key));
+    return keys;
+}
+
+} // namespace recontap::config
