@@ -40,11 +40,37 @@ struct PacketView {
     uint8_t tcp_flags = 0;
     const uint8_t* payload = nullptr; // L4 payload (UDP data or TCP segment data)
     uint32_t payload_len = 0;
+
+    // Added for fragment reassembly and diagnostics.
+    bool capture_truncated = false; // IP length claims more than was captured (snaplen)
+    bool is_fragment = false;       // IPv4 MF/offset or IPv6 fragment header present
+    bool frag_more = false;         // more fragments follow this one
+    uint8_t ip_proto = 0;           // L4 protocol (after IPv6 extension headers)
+    uint16_t frag_offset = 0;       // in bytes
+    uint32_t frag_id = 0;           // IPv4 identification or IPv6 fragment id
+    const uint8_t* ip_payload = nullptr; // fragment data (the L4 bytes this packet carries)
+    uint32_t ip_payload_len = 0;
 };
 
 // Decodes frame into out. Returns Malformed::none when out.payload is valid.
 // A frame that is not UDP/TCP (ARP, ICMP, ...) returns l2_unsupported.
+//
+// IP fragments: a first fragment returns none with fragmented=true and the
+// payload it carries; a later fragment returns ip_fragment_non_first with
+// src/dst, the frag_* fields and ip_payload filled, so an IpReassembly
+// (ip_reassembly.hpp) can rebuild the datagram. Such a return is a fragment
+// handed on, not an error, when the caller reassembles.
 Malformed decode_packet(std::span<const uint8_t> frame, LinkType link, PacketView& out);
+
+// Decodes a UDP or TCP header at the start of l4 (ip_proto 17 or 6) into out
+// (ports, payload, tcp fields). ip_payload_len is the L4 length the IP layer
+// declared (may exceed l4.size() when the capture was cut). Used by
+// decode_packet and on reassembled datagrams.
+Malformed decode_transport(uint8_t ip_proto, std::span<const uint8_t> l4, uint32_t ip_payload_len,
+                           PacketView& out);
+
+// True when the link type value is one decode_packet understands.
+bool link_type_supported(uint32_t linktype);
 
 // Configured DNS service ports (53 by default; 5353, 5355, 8053 selectable).
 struct DnsPorts {

@@ -1,0 +1,241 @@
+// DNS message decoding. Names follow RFC 9267: every pointer target is
+// checked, pointer chains are bounded, labels ≤ 63, names ≤ 255 wire octets,
+// and no byte past the span is read. The work per name is bounded by
+// 255 label octets plus 2 × kMaxPointerHops, so a message costs time linear
+// in its size whatever its pointers do.
+#include "dns/message.hpp"
+
+#include "dns/wire.hpp"
+
+namespace recontap::dns {
+namespace {
+
+constexpr std::size_t kHeaderLen = 12;
+constexpr std::size_t kMaxWireName = 255;
+// A legal name has at most 127 labels; allowing one pointer per label plus
+// slack keeps real (long ip6.arpa, pointer-to-pointer) names decodable.
+constexpr int kMaxPointerHops = 128;
+
+constexpr uint16_t kTypeA = 1, kTypeNs = 2, kTypeSoa = 6, kTypePtr = 12, kTypeTxt = 16,
+                   kTypeAaaa = 28, kTypeOpt = 41;
+constexpr uint16_t kClassChaos = 3;
+
+struct NameResult {
+    Malformed error = Malformed::none;
+    std::size_t next = 0; // offset just after the name in the record being read
+};
+
+// Reads the name at `start`. When kWrite, fills `name`; otherwise only
+// validates (names of questions beyond kMaxQuestionsKept and of records).
+template <bool kWrite>
+NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsName* name,
+                     uint16_t& forward_pointers) {
+    std::size_t pos = start;
+    std::size_t next = 0;          // set at the first pointer: where the record continues
+    std::size_t segment_start = start; // contiguous run being read since the last jump
+    std::size_t lowest_target = start; // every offset below this is unvisited
+    std::size_t wire_len = 1;      // the final root octet
+    int hops = 0;
+    uint16_t text_len = 0;
+    uint8_t labels = 0;
+    for (;;) {
+        if (pos >= n) return {Malformed::name_truncated};
+        uint8_t c = msg[pos];
+        uint8_t kind = c & 0xC0;
+        if (kind == 0xC0) {
+            if (pos + 1 >= n) return {Malformed::name_truncated};
+            std::size_t target = std::size_t(c & 0x3F) << 8 | msg[pos + 1];
+            if (target < kHeaderLen) return {Malformed::name_pointer_into_header};
+            if (target >= n) return {Malformed::name_truncated};
+            if (next == 0) next = pos + 2;
+            if (++hops > kMaxPointerHops) return {Malformed::name_pointer_loop};
+            if (target >= segment_start && target <= pos) return {Malformed::name_pointer_loop};
+            if (target > pos) ++forward_pointers;
+            if (target < lowest_target) lowest_target = target;
+            // Other jumps (into regions seen earlier by a forward jump) are
+            // bounded by the hop limit and the name length.
+            pos = target;
+            segment_start = target;
+            continue;
+        }
+        if (kind != 0) return {Malformed::name_bad_label_type};
+        if (c == 0) break;
+        wire_len += std::size_t(c) + 1;
+        if (wire_len > kMaxWireName) return {Malformed::name_too_long};
+        if (pos + 1 + c > n) return {Malformed::name_truncated};
+        if constexpr (kWrite) {
+            if (labels != 0) name->text[text_len++] = '.';
+            for (std::size_t i = 0; i < c; ++i) name->text[text_len + i] = char(msg[pos + 1 + i]);
+            text_len = uint16_t(text_len + c);
+        }
+        ++labels;
+        pos += 1 + std::size_t(c);
+    }
+    if constexpr (kWrite) {
+        name->len = text_len;
+        name->labels = labels;
+    }
+    return {Malformed::none, next != 0 ? next : pos + 1};
+}
+
+struct Record {
+    uint16_t type, rclass;
+    uint32_t ttl;
+    std::size_t rdata, rdlength;
+};
+
+// Reads one resource record at pos; on success pos moves past it.
+Malformed read_record(const uint8_t* msg, std::size_t n, std::size_t& pos, Record& rr,
+                      uint16_t& forward_pointers) {
+    if (pos >= n) return Malformed::dns_count_overflow;
+    NameResult owner = read_name<false>(msg, n, pos, nullptr, forward_pointers);
+    if (owner.error != Malformed::none) return owner.error;
+    std::size_t p = owner.next;
+    if (p + 10 > n) return Malformed::rr_truncated;
+    rr.type = rd16(msg + p);
+    rr.rclass = rd16(msg + p + 2);
+    rr.ttl = rd32(msg + p + 4);
+    rr.rdlength = rd16(msg + p + 8);
+    rr.rdata = p + 10;
+    if (rr.rdata + rr.rdlength > n) return Malformed::rr_truncated;
+    pos = rr.rdata + rr.rdlength;
+    return Malformed::none;
+}
+
+void count_answer(const Record& rr, DnsMessage& out) {
+    ++out.answers_decoded;
+    switch (rr.type) {
+    case kTypeA: out.answer_a += rr.rdlength == 4; break;
+    case kTypeAaaa: out.answer_aaaa += rr.rdlength == 16; break;
+    case kTypePtr: ++out.answer_ptr; break;
+    case kTypeSoa: ++out.answer_soa; break;
+    case kTypeNs: ++out.answer_ns; break;
+    case kTypeTxt: out.chaos_txt_answer |= rr.rclass == kClassChaos; break;
+    default: break;
+    }
+}
+
+// RFC 6891 OPT: class = UDP payload size, TTL = extended rcode, version, flags.
+Malformed read_opt(const uint8_t* msg, const Record& rr, DnsMessage& out) {
+    out.has_edns = true;
+    out.edns_udp_size = rr.rclass;
+    out.rcode = uint16_t(out.rcode | ((rr.ttl >> 24) & 0xFF) << 4);
+    out.edns_version = uint8_t(rr.ttl >> 16);
+    out.edns_do = (rr.ttl & 0x8000) != 0;
+    std::size_t p = rr.rdata, end = rr.rdata + rr.rdlength;
+    while (p < end) {
+        if (p + 4 > end) return Malformed::edns_bad_option;
+        std::size_t len = rd16(msg + p + 2);
+        p += 4;
+        if (p + len > end) return Malformed::edns_bad_option;
+        p += len;
+    }
+    return Malformed::none;
+}
+
+void reset(DnsMessage& out) {
+    out.questions_kept = 0;
+    out.answers_decoded = 0;
+    out.answer_a = out.answer_aaaa = out.answer_ptr = out.answer_soa = out.answer_ns = 0;
+    out.chaos_txt_answer = out.has_edns = out.edns_do = false;
+    out.edns_udp_size = 0;
+    out.edns_version = 0;
+    out.forward_pointers = 0;
+    out.section_error = Malformed::none;
+}
+
+// Answer, authority and additional sections: fills the summary and EDNS.
+// Any error here is a section error: the header and questions stand.
+Malformed read_sections(const uint8_t* msg, std::size_t n, std::size_t pos, DnsMessage& out) {
+    const uint16_t counts[3] = {out.ancount, out.nscount, out.arcount};
+    for (int section = 0; section < 3; ++section) {
+        for (uint32_t i = 0; i < counts[section]; ++i) {
+            Record rr;
+            Malformed m = read_record(msg, n, pos, rr, out.forward_pointers);
+            if (m != Malformed::none) return m;
+            if (section == 0) count_answer(rr, out);
+            else if (rr.type == kTypeOpt && !out.has_edns) {
+                m = read_opt(msg, rr, out);
+                if (m != Malformed::none) return m;
+            }
+        }
+    }
+    return Malformed::none;
+}
+
+} // namespace
+
+Malformed decode_dns(std::span<const uint8_t> span, DnsMessage& out) {
+    reset(out);
+    const uint8_t* msg = span.data();
+    std::size_t n = span.size();
+    if (n < kHeaderLen) return Malformed::dns_short_header;
+    out.id = rd16(msg);
+    uint8_t f1 = msg[2], f2 = msg[3];
+    out.qr = f1 & 0x80;
+    out.opcode = (f1 >> 3) & 0x0F;
+    out.aa = f1 & 0x04;
+    out.tc = f1 & 0x02;
+    out.rd = f1 & 0x01;
+    out.ra = f2 & 0x80;
+    out.z = f2 & 0x40;
+    out.ad = f2 & 0x20;
+    out.cd = f2 & 0x10;
+    out.rcode = f2 & 0x0F;
+    out.qdcount = rd16(msg + 4);
+    out.ancount = rd16(msg + 6);
+    out.nscount = rd16(msg + 8);
+    out.arcount = rd16(msg + 10);
+
+    std::size_t pos = kHeaderLen;
+    for (uint32_t i = 0; i < out.qdcount; ++i) {
+        Malformed m = Malformed::none;
+        if (pos >= n) {
+            m = Malformed::dns_count_overflow;
+        } else {
+            bool keep = i < uint32_t(kMaxQuestionsKept);
+            DnsQuestion* q = keep ? &out.questions[i] : nullptr;
+            NameResult r = keep ? read_name<true>(msg, n, pos, &q->name, out.forward_pointers)
+                                : read_name<false>(msg, n, pos, nullptr, out.forward_pointers);
+            m = r.error;
+            if (m == Malformed::none && r.next + 4 > n) m = Malformed::dns_question_truncated;
+            if (m == Malformed::none) {
+                if (keep) {
+                    q->qtype = rd16(msg + r.next);
+                    q->qclass = rd16(msg + r.next + 2);
+                    out.questions_kept = uint8_t(i + 1);
+                }
+                pos = r.next + 4;
+            }
+        }
+        if (m != Malformed::none) {
+            // A bad first question rejects the message; a bad later one
+            // leaves the earlier questions reported with a section error.
+            if (i == 0) return m;
+            out.section_error = m;
+            return Malformed::none;
+        }
+    }
+    out.section_error = read_sections(msg, n, pos, out);
+    return Malformed::none;
+}
+
+std::size_t escape_name(std::string_view name, char* out, std::size_t cap) {
+    std::size_t w = 0;
+    for (unsigned char c : name) {
+        bool plain = c >= 0x20 && c < 0x7F && c != '\\' && c != '"';
+        std::size_t need = plain ? 1 : 4;
+        if (w + need > cap) break;
+        if (plain) {
+            out[w++] = char(c);
+        } else {
+            out[w++] = '\\';
+            out[w++] = char('0' + c / 100);
+            out[w++] = char('0' + c / 10 % 10);
+            out[w++] = char('0' + c % 10);
+        }
+    }
+    return w;
+}
+
+} // namespace recontap::dns

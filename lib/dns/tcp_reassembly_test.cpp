@@ -1,0 +1,143 @@
+#include "dns/tcp_reassembly.hpp"
+#include "dns/test_builders.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace recontap::dns;
+using namespace recontap::dns::test;
+
+namespace {
+constexpr uint8_t kAck = 0x10, kSyn = 0x02, kFin = 0x01;
+
+Bytes framed(const Bytes& msg) {
+    Bytes b;
+    put16(b, uint16_t(msg.size()));
+    append(b, msg);
+    return b;
+}
+
+struct Harness {
+    TcpReassembly reasm;
+    std::vector<Bytes> got;
+    Bytes frame; // keeps the last segment alive while PacketView points into it
+    explicit Harness(TcpReassemblyLimits l = {}) : reasm(l) {}
+
+    void segment(const Bytes& payload, uint32_t seq, uint8_t flags = kAck, uint16_t sport = 40000) {
+        frame = ipv4(tcp(payload, seq, flags, sport, 53), 6);
+        PacketView pv;
+        ASSERT_EQ(decode_packet(frame, LinkType::raw, pv), Malformed::none);
+        reasm.feed(pv, 1'000'000'000ull * seq, [&](std::span<const uint8_t> m) { got.emplace_back(m.begin(), m.end()); });
+    }
+};
+
+Bytes q(int i) { return dns_query(std::to_string(i) + ".google.com", 1, uint16_t(i)); }
+} // namespace
+
+TEST(TcpReassembly, OneMessagePerSegmentAfterHandshake) {
+    Harness h;
+    h.segment({}, 99, kSyn);
+    Bytes a = framed(q(1));
+    h.segment(a, 100);
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.got[0], q(1));
+    EXPECT_EQ(h.reasm.counters().messages, 1u);
+    EXPECT_EQ(h.reasm.counters().flows_created, 1u);
+    h.segment({}, 100 + uint32_t(a.size()), kFin | kAck);
+    EXPECT_EQ(h.reasm.counters().flows_closed, 1u);
+    EXPECT_EQ(h.reasm.active_flows(), 0u);
+}
+
+TEST(TcpReassembly, SeveralMessagesInOneSegment) { // dnsotcp-many1pkt, multirequest-buffer
+    Harness h;
+    Bytes seg;
+    for (int i = 0; i < 20; ++i) append(seg, framed(q(i)));
+    h.segment(seg, 1);
+    ASSERT_EQ(h.got.size(), 20u);
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(h.got[i], q(i));
+    EXPECT_EQ(h.reasm.counters().segments, 1u);
+}
+
+TEST(TcpReassembly, MessageSplitAcrossSegmentsAndPrefixSplitInTwo) { // dnsproxy #526, dns-inverse-query
+    Harness h;
+    Bytes stream;
+    for (int i = 0; i < 3; ++i) append(stream, framed(q(i)));
+    // Cut at every position pair: 1 byte (half a prefix), mid-message, and the rest.
+    for (std::size_t cut1 = 1; cut1 + 1 < stream.size(); cut1 += 7) {
+        Harness k;
+        std::size_t cut2 = std::min(stream.size() - 1, cut1 + 13);
+        uint32_t seq = 5000;
+        k.segment(Bytes(stream.begin(), stream.begin() + cut1), seq);
+        k.segment(Bytes(stream.begin() + cut1, stream.begin() + cut2), seq + uint32_t(cut1));
+        k.segment(Bytes(stream.begin() + cut2, stream.end()), seq + uint32_t(cut2));
+        ASSERT_EQ(k.got.size(), 3u) << "cut " << cut1;
+        for (int i = 0; i < 3; ++i) EXPECT_EQ(k.got[i], q(i)) << "cut " << cut1;
+    }
+    h.segment(Bytes{0}, 1);
+    h.segment(Bytes{uint8_t(q(7).size())}, 2);
+    h.segment(q(7), 3);
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.got[0], q(7));
+}
+
+TEST(TcpReassembly, RetransmissionIgnored) {
+    Harness h;
+    Bytes a = framed(q(1)), b = framed(q(2));
+    h.segment(a, 10);
+    h.segment(a, 10); // exact retransmission
+    Bytes ab = a;
+    append(ab, b);
+    h.segment(ab, 10); // overlaps: only b is new
+    ASSERT_EQ(h.got.size(), 2u);
+    EXPECT_EQ(h.got[1], q(2));
+    EXPECT_EQ(h.reasm.counters().retransmissions, 2u);
+}
+
+TEST(TcpReassembly, GapDropsPartialMessageAndResyncs) { // dns-tcp-ts-gap, dnso1tcp-midmiss
+    Harness h;
+    Bytes a = framed(q(1)), b = framed(q(2)), c = framed(q(3));
+    h.segment(Bytes(a.begin(), a.begin() + 10), 100); // first part of a
+    // The rest of a and all of b are lost; c arrives at its own sequence number.
+    h.segment(c, 100 + uint32_t(a.size() + b.size()));
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.got[0], q(3));
+    EXPECT_EQ(h.reasm.counters().seq_gaps, 1u);
+}
+
+TEST(TcpReassembly, BadLengthPrefixDropsRestOfSegment) {
+    Harness h;
+    Bytes seg = {0, 5, 1, 2, 3, 4, 5};
+    append(seg, framed(q(1)));
+    h.segment(seg, 1);
+    EXPECT_TRUE(h.got.empty());
+    EXPECT_EQ(h.reasm.counters().bad_length, 1u);
+    h.segment(framed(q(2)), 1 + uint32_t(seg.size()));
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.got[0], q(2));
+}
+
+TEST(TcpReassembly, OversizeMessageDeliversPrefix) {
+    Harness h(TcpReassemblyLimits{16, 64, 60'000'000'000ull});
+    Bytes big = dns_header(1, 0x8000, 1);
+    append(big, wire_name("example.com"));
+    big.resize(300, 0xAB);
+    Bytes seg = framed(big);
+    h.segment(Bytes(seg.begin(), seg.begin() + 100), 1);
+    h.segment(Bytes(seg.begin() + 100, seg.end()), 101);
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.got[0].size(), 62u);
+    EXPECT_EQ(Bytes(big.begin(), big.begin() + 62), h.got[0]);
+    EXPECT_EQ(h.reasm.counters().messages_truncated, 1u);
+}
+
+TEST(TcpReassembly, FullTableEvictsAndCounts) {
+    Harness h(TcpReassemblyLimits{8, 64, 1'000'000'000'000'000ull});
+    Bytes a = framed(q(1));
+    Bytes half(a.begin(), a.begin() + 5);
+    for (uint16_t port = 1000; port < 1100; ++port) h.segment(half, 1, kAck, port);
+    EXPECT_EQ(h.reasm.counters().flows_created, 100u);
+    EXPECT_GT(h.reasm.counters().flows_evicted, 0u);
+    EXPECT_LE(h.reasm.active_flows(), 8u);
+    EXPECT_TRUE(h.got.empty());
+}
