@@ -1,0 +1,1 @@
+"""recontap-gen: labelled DNS captures (benign office traffic and reconnaissance) with ground truth."""
