@@ -5,11 +5,9 @@
 
 #include <toml++/toml.h>
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "config/text_file.hpp"
 
 #include <cctype>
-#include <cerrno>
 #include <cstring>
 #include <span>
 
@@ -274,22 +272,10 @@ Config parse(std::string_view toml_text, const std::string& source) {
 
 Config load(const std::string& path) {
     if (path.empty()) return Config{};
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
-    std::string text;
-    char buf[16384];
-    ssize_t got;
-    while ((got = ::read(fd, buf, sizeof buf)) != 0) {
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw ConfigError(path + ": cannot read: " + std::strerror(err));
-        }
-        text.append(buf, static_cast<std::size_t>(got));
-    }
-    ::close(fd);
-    return parse(text, path);
+    int error_number = 0;
+    const auto text = read_text_file(path, error_number);
+    if (!text) throw ConfigError(path + ": cannot read: " + std::strerror(error_number));
+    return parse(*text, path);
 }
 
 std::vector<std::string> known_keys() {

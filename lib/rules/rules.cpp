@@ -2,10 +2,8 @@
 // rules into one Hyperscan block-mode database whose ids are rule indexes.
 #include "rules/rules.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "config/text_file.hpp"
 
-#include <cerrno>
 #include <cstring>
 #include <unordered_map>
 
@@ -14,23 +12,10 @@ namespace recontap::rules {
 namespace {
 
 std::string read_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw RuleError(path + ": cannot read: " + std::strerror(errno));
-    std::string text;
-    char buf[16384];
-    for (;;) {
-        const ssize_t got = ::read(fd, buf, sizeof buf);
-        if (got == 0) break;
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw RuleError(path + ": cannot read: " + std::strerror(err));
-        }
-        text.append(buf, static_cast<std::size_t>(got));
-    }
-    ::close(fd);
-    return text;
+    int error_number = 0;
+    auto text = config::read_text_file(path, error_number);
+    if (!text) throw RuleError(path + ": cannot read: " + std::strerror(error_number));
+    return std::move(*text);
 }
 
 struct Pending {
