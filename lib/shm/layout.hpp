@@ -134,7 +134,11 @@ struct WorkerCountersData {
     uint64_t detections;
     uint64_t event_ring_drops;      // detections lost to a full ring
     uint64_t last_packet_ns;        // packet time of the last packet seen
-    uint64_t reserved[8];
+    uint64_t tcp_messages;          // DNS messages reassembled from TCP
+    uint64_t tcp_seq_gaps;          // TCP sequence gaps: partial message dropped
+    uint64_t tcp_flows_evicted;     // TCP flow table full: a flow's partial message dropped
+    uint64_t tcp_messages_truncated;// longer than the flow buffer: head kept
+    uint64_t reserved[4];
 };
 static_assert(dns::kMalformedCount <= 32);
 

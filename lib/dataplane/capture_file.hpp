@@ -1,0 +1,23 @@
+// What the data plane must know about an offline capture before DPDK reads
+// it: the link type (net_pcap hands over bytes, not the file's DLT) and the
+// packet count (so the end of the file is known exactly, not guessed from
+// idle polls).
+#pragma once
+#include "dns/packet.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace recontap::dataplane {
+
+struct CaptureInfo {
+    dns::LinkType link = dns::LinkType::ethernet;
+    int dlt = 1;
+    uint64_t packets = 0;
+};
+
+// Throws std::runtime_error with one line ("FILE: why") for a missing,
+// unreadable or non-pcap file, or an unsupported link type.
+CaptureInfo scan_capture(const std::string& path);
+
+} // namespace recontap::dataplane

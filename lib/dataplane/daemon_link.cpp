@@ -1,0 +1,81 @@
+#include "dataplane/daemon_link.hpp"
+
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace recontap::dataplane {
+
+bool daemon_listening(const std::string& socket_path) {
+    sockaddr_un addr{};
+    if (socket_path.size() >= sizeof addr.sun_path) return false;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    return ok;
+}
+
+namespace {
+std::string find_daemon(const std::string& self_exe) {
+    if (const char* env = std::getenv("RECONTAPD"); env && *env) return env;
+    namespace fs = std::filesystem;
+    fs::path self = fs::weakly_canonical(fs::path(self_exe));
+    for (fs::path candidate : {self.parent_path() / "recontapd", self.parent_path().parent_path() / "recontapd" / "recontapd"})
+        if (access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    return "recontapd"; // PATH
+}
+} // namespace
+
+pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, const std::string& logdir,
+                   const std::string& shm_name, const std::string& socket_path) {
+    std::string exe = find_daemon(self_exe);
+    std::vector<std::string> args{exe};
+    if (!config_path.empty()) args.insert(args.end(), {"-c", config_path});
+    args.insert(args.end(), {"-l", logdir, "--once", "--shm", shm_name, "--socket", socket_path});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ);
+    if (rc != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
+    return pid;
+}
+
+uint64_t wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s) {
+    const shm::RegionHeader& h = region.header();
+    uint64_t pushed = 0;
+    for (uint32_t w = 0; w < h.n_workers; ++w) pushed += region.view().events(w).head.load(std::memory_order_acquire);
+    uint64_t deadline = shm::monotonic_ns() + uint64_t(timeout_s) * 1'000'000'000ull;
+    for (;;) {
+        uint64_t delivered = h.daemon_boot_id.load(std::memory_order_acquire) == h.boot_id
+                                 ? h.daemon_delivered.load(std::memory_order_acquire)
+                                 : 0;
+        if (delivered >= pushed) return 0;
+        if (shm::monotonic_ns() > deadline) return pushed - delivered;
+        if (spawned > 0) {
+            int status = 0;
+            if (waitpid(spawned, &status, WNOHANG) == spawned) {
+                // The daemon exited; re-read once in case it acked just before.
+                delivered = h.daemon_boot_id.load() == h.boot_id ? h.daemon_delivered.load() : 0;
+                return delivered >= pushed ? 0 : pushed - delivered;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+} // namespace recontap::dataplane

@@ -1,0 +1,26 @@
+// The data plane's side of the management link: find a running recontapd
+// for this instance, or start one for the run, and wait until it has
+// delivered every detection (DESIGN.md: either process may start first).
+#pragma once
+#include "shm/region.hpp"
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace recontap::dataplane {
+
+// True when something accepts connections on the UNIX socket path.
+bool daemon_listening(const std::string& socket_path);
+
+// Starts `recontapd` (found beside this program or on PATH) for one run.
+// Returns its pid; throws std::runtime_error when it cannot be started.
+pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, const std::string& logdir,
+                   const std::string& shm_name, const std::string& socket_path);
+
+// Waits until the daemon acknowledges every record pushed for this boot, or
+// timeout_s passes, or the spawned daemon (pid > 0) exits. Returns the number
+// of records still undelivered (0 = all delivered).
+uint64_t wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s);
+
+} // namespace recontap::dataplane

@@ -1,0 +1,242 @@
+#include "dataplane/pipeline.hpp"
+
+#include "config/config.hpp"
+#include "dataplane/capture_file.hpp"
+#include "dataplane/daemon_link.hpp"
+#include "dataplane/port.hpp"
+#include "dataplane/stats_json.hpp"
+#include "dataplane/steer.hpp"
+#include "dataplane/worker.hpp"
+#include "rules/rules.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace recontap::dataplane {
+
+namespace {
+
+std::atomic<bool> g_stop_requested{false}; // set by SIGINT/SIGTERM; the only process-wide state, owned by the program
+
+void on_signal(int) { g_stop_requested.store(true); }
+
+struct Setup {
+    config::Config cfg;
+    std::shared_ptr<const rules::RuleSet> rules;
+    CaptureInfo capture;
+    std::string logdir, shm_name, socket_path;
+    bool spawn = false;
+};
+
+// Everything that can be wrong with the user's input is found here, before
+// DPDK starts: exit status 2 with one line.
+bool prepare(const RunOptions& opts, Setup& s) {
+    try {
+        s.cfg = config::load(opts.config_path);
+        if (opts.workers) {
+            if (opts.workers > shm::kMaxWorkers) throw std::runtime_error("--workers must be 1.." + std::to_string(shm::kMaxWorkers));
+            s.cfg.dataplane.workers = opts.workers;
+        }
+        if (!opts.capture.empty()) {
+            if (opts.capture.find(',') != std::string::npos)
+                throw std::runtime_error(opts.capture + ": a capture path may not contain ',' (DPDK devargs separator)");
+            s.capture = scan_capture(opts.capture);
+        } else if (s.cfg.ports.empty()) {
+            throw std::runtime_error("nothing to read: give -r FILE or a [[port]] in the configuration");
+        }
+        s.rules = rules::RuleSet::load(config::resolve_rules_path(s.cfg, s.cfg.rules.pdns),
+                                       config::resolve_rules_path(s.cfg, s.cfg.rules.sensitive));
+        s.logdir = opts.logdir.empty() ? s.cfg.mgmt.logdir : opts.logdir;
+        std::error_code ec;
+        std::filesystem::create_directories(s.logdir, ec);
+        if (ec || access(s.logdir.c_str(), W_OK) != 0)
+            throw std::runtime_error(s.logdir + ": cannot create or write log directory");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "recontap: %s\n", e.what());
+        return false;
+    }
+    if (daemon_listening(s.cfg.mgmt.socket)) {
+        s.shm_name = s.cfg.mgmt.shm; // the running daemon watches this name
+        s.socket_path = s.cfg.mgmt.socket;
+    } else {
+        s.spawn = true; // a private daemon for this run
+        s.shm_name = "/recontap-run-" + std::to_string(getpid());
+        s.socket_path = (std::filesystem::absolute(s.logdir) / "recontapd.sock").string();
+    }
+    return true;
+}
+
+struct Launch {
+    Worker* worker;
+    const std::atomic<bool>* finish;
+};
+
+int worker_main(void* arg) {
+    auto* l = static_cast<Launch*>(arg);
+    return l->worker->run(*l->finish);
+}
+
+void answer_control(const shm::Region& region) {
+    shm::ControlMessage req{}, rep{};
+    while (region.view().control().try_pop(req)) {
+        rep = {};
+        rep.id = req.id;
+        std::snprintf(rep.verb, sizeof rep.verb, "%s", req.verb);
+        if (std::string_view(req.verb) == "ping")
+            std::snprintf(rep.body, sizeof rep.body, "{\"ok\":true}");
+        else
+            std::snprintf(rep.body, sizeof rep.body, "{\"ok\":false,\"error\":\"unknown verb\"}");
+        region.view().replies().try_push(rep); // a full reply ring drops: counted in its `dropped`
+    }
+}
+
+} // namespace
+
+int run(const RunOptions& opts) {
+    Setup s;
+    if (!prepare(opts, s)) return 2;
+    const unsigned n_workers = s.cfg.dataplane.workers;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    shm::Region region;
+    try {
+        region = shm::Region::create(s.shm_name, n_workers);
+        EalOptions eal;
+        eal.lcores = n_workers + 1;
+        eal.file_prefix = "recontap-" + std::to_string(getpid());
+        if (!opts.capture.empty()) {
+            eal.vdevs.push_back("net_pcap0,rx_pcap=" + opts.capture);
+        } else {
+            for (const auto& p : s.cfg.ports) {
+                if (!p.vdev.empty()) eal.vdevs.push_back(p.vdev);
+                if (!p.pci.empty()) eal.pci.push_back(p.pci);
+            }
+        }
+        eal_start(eal, opts.self_exe.c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "recontap: %s\n", e.what());
+        shm::Region::unlink(s.shm_name);
+        return 2;
+    }
+
+    int status = 0;
+    pid_t daemon = -1;
+    RunTotals totals;
+    totals.capture = opts.capture;
+    try {
+        PacketClock clock;
+        std::vector<Port> ports;
+        uint16_t pid;
+        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, s.cfg.dataplane.mbufs, clock));
+        if (ports.empty()) throw std::runtime_error("no port came up (check the [[port]] devargs)");
+
+        std::vector<rte_ring*> inboxes;
+        std::vector<std::unique_ptr<Worker>> workers;
+        for (unsigned w = 0; w < n_workers; ++w) {
+            rte_ring* r = rte_ring_create(("inbox" + std::to_string(w)).c_str(), 4096, SOCKET_ID_ANY,
+                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (!r) throw std::runtime_error("cannot create worker ring");
+            inboxes.push_back(r);
+            workers.push_back(std::make_unique<Worker>(w, s.cfg, s.rules, region.view(), r, s.capture.link, clock));
+        }
+        Steering steering(inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty());
+
+        std::atomic<bool> finish{false};
+        std::vector<Launch> launches(n_workers);
+        unsigned w = 0, lcore;
+        RTE_LCORE_FOREACH_WORKER(lcore) {
+            if (w == n_workers) break;
+            launches[w] = {workers[w].get(), &finish};
+            rte_eal_remote_launch(worker_main, &launches[w], lcore);
+            ++w;
+        }
+        shm::RegionHeader& h = region.header();
+        h.dataplane_state.store(uint32_t(shm::DataplaneState::running));
+        if (s.spawn) daemon = spawn_daemon(opts.self_exe, opts.config_path, s.logdir, s.shm_name, s.socket_path);
+
+        // Receive and steer until the capture ends (or a signal in live mode).
+        const uint64_t heartbeat_every = rte_get_tsc_hz() / 10;
+        uint64_t next_heartbeat = 0, received = 0, last_rx_tsc = rte_rdtsc();
+        rte_mbuf* burst[32];
+        while (!g_stop_requested.load(std::memory_order_relaxed)) {
+            for (const Port& p : ports) {
+                uint16_t n = rte_eth_rx_burst(p.id, 0, burst, 32);
+                if (n) {
+                    received += n;
+                    last_rx_tsc = rte_rdtsc();
+                    steering.dispatch(burst, n);
+                }
+            }
+            uint64_t now = rte_rdtsc();
+            if (now >= next_heartbeat) {
+                next_heartbeat = now + heartbeat_every;
+                h.dataplane_heartbeat_ns.store(shm::monotonic_ns());
+                h.rx_packets.store(received);
+                h.steer_drops.store(steering.drops());
+                answer_control(region);
+            }
+            if (!opts.capture.empty()) {
+                if (received >= s.capture.packets) break;
+                // A capture whose tail net_pcap cannot read (damaged record):
+                // stop after two idle seconds rather than wait forever.
+                if (now - last_rx_tsc > 2 * rte_get_tsc_hz()) break;
+            }
+        }
+        finish.store(true, std::memory_order_release);
+        rte_eal_mp_wait_lcore();
+        h.rx_packets.store(received);
+        h.steer_drops.store(steering.drops());
+        h.dataplane_state.store(uint32_t(shm::DataplaneState::input_done));
+
+        totals.port_rx_packets = received;
+        totals.steer_drops = steering.drops();
+        for (const Port& p : ports) {
+            rte_eth_stats st{};
+            if (rte_eth_stats_get(p.id, &st) == 0) totals.port_missed += st.imissed + st.rx_nombuf + st.ierrors;
+        }
+        h.rx_missed.store(totals.port_missed);
+        for (const Port& p : ports) rte_eth_dev_stop(p.id);
+
+        totals.undelivered = wait_delivered(region, daemon, 60);
+        if (totals.undelivered) {
+            std::fprintf(stderr, "recontap: %llu detections were not acknowledged by recontapd (see its log)\n",
+                         static_cast<unsigned long long>(totals.undelivered));
+            status = 1;
+        }
+        write_json_file(s.logdir + "/stats.json", stats_document(region, totals));
+        h.dataplane_state.store(uint32_t(shm::DataplaneState::stopped));
+        if (!opts.capture.empty() && received < s.capture.packets)
+            std::fprintf(stderr, "recontap: read %llu of %llu packets from %s\n", (unsigned long long)received,
+                         (unsigned long long)s.capture.packets, opts.capture.c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "recontap: %s\n", e.what());
+        status = 1;
+    }
+    if (daemon > 0) {
+        int st = 0;
+        for (int i = 0; i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
+        if (waitpid(daemon, &st, WNOHANG) == 0) {
+            kill(daemon, SIGTERM);
+            waitpid(daemon, &st, 0);
+        }
+    }
+    shm::Region::unlink(s.shm_name);
+    eal_stop();
+    return status;
+}
+
+} // namespace recontap::dataplane

@@ -1,0 +1,82 @@
+#include "dataplane/port.hpp"
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf_dyn.h>
+
+#include <unistd.h>
+
+#include <ctime>
+#include <stdexcept>
+
+namespace recontap::dataplane {
+
+void eal_start(const EalOptions& opts, const char* argv0) {
+    std::vector<std::string> args{argv0};
+    // Every lcore may float over every CPU: offline and test runs often have
+    // more workers than cores; pinned deployments pass their own layout.
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    args.push_back("--lcores=(0-" + std::to_string(opts.lcores - 1) + ")@(0-" + std::to_string(cpus > 0 ? cpus - 1 : 0) +
+                   ")");
+    args.push_back("--file-prefix=" + opts.file_prefix);
+    args.push_back("--log-level=*:warning");
+    args.push_back("--log-level=pmd.net.pcap:error");
+    if (opts.no_huge) {
+        args.push_back("--no-huge");
+        args.push_back("-m");
+        args.push_back(std::to_string(opts.memory_mb));
+    }
+    if (opts.pci.empty()) args.push_back("--no-pci");
+    for (const auto& p : opts.pci) args.push_back("--allow=" + p);
+    for (const auto& v : opts.vdevs) args.push_back("--vdev=" + v);
+    args.push_back("--no-telemetry");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (rte_eal_init(int(args.size()), argv.data()) < 0)
+        throw std::runtime_error(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
+}
+
+void eal_stop() { rte_eal_cleanup(); }
+
+Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
+    Port port;
+    port.id = id;
+    port.pool = rte_pktmbuf_pool_create(("mbufs" + std::to_string(id)).c_str(), mbufs, 256, 0,
+                                        RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_eth_dev_socket_id(id)) < 0 ? 0 : rte_eth_dev_socket_id(id));
+    if (!port.pool) throw std::runtime_error(std::string("mbuf pool: ") + rte_strerror(rte_errno));
+
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(id, &info) != 0) throw std::runtime_error("port " + std::to_string(id) + ": no device info");
+    rte_eth_conf conf{};
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+        port.hw_timestamps = true;
+    }
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    int rc = rte_eth_dev_configure(id, 1, 1, &conf);
+    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": configure: " + rte_strerror(-rc));
+    uint16_t rxd = 1024, txd = 64;
+    rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd);
+    rc = rte_eth_rx_queue_setup(id, 0, rxd, rte_eth_dev_socket_id(id), nullptr, port.pool);
+    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": rx queue: " + rte_strerror(-rc));
+    rc = rte_eth_tx_queue_setup(id, 0, txd, rte_eth_dev_socket_id(id), nullptr);
+    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": tx queue: " + rte_strerror(-rc));
+    if (port.hw_timestamps && rte_mbuf_dyn_rx_timestamp_register(&clock.dynfield_offset, &clock.dynflag) != 0)
+        port.hw_timestamps = false;
+    rc = rte_eth_dev_start(id);
+    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": start: " + rte_strerror(-rc));
+    rte_eth_promiscuous_enable(id); // a tap sees other hosts' traffic
+
+    clock.tsc_hz = rte_get_tsc_hz();
+    clock.tsc_base = rte_rdtsc();
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    clock.wall_base_ns = uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+    return port;
+}
+
+} // namespace recontap::dataplane

@@ -1,0 +1,37 @@
+// EAL start-up and port setup for the data plane.
+#pragma once
+#include "dataplane/worker.hpp"
+
+#include <rte_mempool.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace recontap::dataplane {
+
+struct EalOptions {
+    unsigned lcores = 2;           // main + workers
+    std::string file_prefix;       // unique per process
+    std::vector<std::string> vdevs;
+    std::vector<std::string> pci;
+    bool no_huge = true;
+    unsigned memory_mb = 512;
+};
+
+// rte_eal_init with arguments built from opts. Throws std::runtime_error.
+void eal_start(const EalOptions& opts, const char* argv0);
+void eal_stop();
+
+struct Port {
+    uint16_t id = 0;
+    rte_mempool* pool = nullptr;
+    bool hw_timestamps = false;
+};
+
+// Configures port `id` with one Rx queue (net_pcap/af_packet vdevs have one)
+// and starts it. Enables the Rx timestamp offload where offered, so packet
+// time comes from the capture. Throws std::runtime_error.
+Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock);
+
+} // namespace recontap::dataplane

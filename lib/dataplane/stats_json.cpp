@@ -1,0 +1,78 @@
+#include "dataplane/stats_json.hpp"
+
+#include "dns/malformed.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+namespace recontap::dataplane {
+
+namespace {
+nlohmann::json worker_json(const shm::WorkerCountersData& d, uint64_t ring_drops) {
+    nlohmann::json malformed = nlohmann::json::object();
+    for (std::size_t i = 1; i < dns::kMalformedCount; ++i)
+        if (d.malformed[i]) malformed[std::string(dns::malformed_name(dns::Malformed(i)))] = d.malformed[i];
+    return {
+        {"packets", d.rx_packets},
+        {"bytes", d.rx_bytes},
+        {"dns_messages", d.dns_queries + d.dns_responses},
+        {"queries", d.dns_queries},
+        {"responses", d.dns_responses},
+        {"not_dns", d.not_dns},
+        {"malformed_total", d.malformed_total},
+        {"malformed", malformed},
+        {"forward_pointers", d.forward_pointers},
+        {"last_packet_ns", d.last_packet_ns},
+        {"rule_hits", {{"pdns", d.rule_hits_pdns}, {"sensitive", d.rule_hits_sens}}},
+        {"clients_active", d.clients_active},
+        {"detections", d.detections},
+        {"tcp", {{"messages", d.tcp_messages}, {"seq_gaps", d.tcp_seq_gaps}, {"truncated", d.tcp_messages_truncated}}},
+        {"drops", {{"event_ring", ring_drops}, {"client_evictions", d.clients_evicted},
+                   {"tcp_flow_evictions", d.tcp_flows_evicted}}},
+    };
+}
+} // namespace
+
+nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals) {
+    const shm::RegionHeader& h = region.header();
+    nlohmann::json workers = nlohmann::json::array();
+    shm::WorkerCountersData sum{};
+    uint64_t ring_drops_total = 0;
+    for (uint32_t w = 0; w < h.n_workers; ++w) {
+        shm::WorkerCountersData d{};
+        region.view().counters(w).read(d);
+        uint64_t ring_drops = region.view().events(w).dropped.load();
+        ring_drops_total += ring_drops;
+        workers.push_back(worker_json(d, ring_drops));
+        // Sum field by field: the struct is all uint64_t.
+        auto* s = reinterpret_cast<uint64_t*>(&sum);
+        auto* x = reinterpret_cast<const uint64_t*>(&d);
+        for (std::size_t i = 0; i < sizeof d / sizeof(uint64_t); ++i) s[i] += x[i];
+    }
+    sum.last_packet_ns = 0; // a sum of times means nothing; per worker only
+    nlohmann::json total = worker_json(sum, ring_drops_total);
+    total["drops"]["steer"] = totals.steer_drops;
+    total["drops"]["port_missed"] = totals.port_missed;
+    total["drops"]["undelivered_detections"] = totals.undelivered;
+    return {
+        {"capture", totals.capture},
+        {"workers_n", h.n_workers},
+        {"port_rx_packets", totals.port_rx_packets},
+        {"total", total},
+        {"workers", workers},
+    };
+}
+
+void write_json_file(const std::string& path, const nlohmann::json& doc) {
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        if (!out) throw std::runtime_error(path + ": cannot write");
+        out << doc.dump(2) << '\n';
+        if (!out.flush()) throw std::runtime_error(path + ": write failed");
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": rename failed");
+}
+
+} // namespace recontap::dataplane

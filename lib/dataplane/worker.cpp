@@ -1,0 +1,109 @@
+#include "dataplane/worker.hpp"
+
+#include "shm/region.hpp"
+
+#include <rte_cycles.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include <sched.h>
+
+namespace recontap::dataplane {
+
+uint64_t PacketClock::packet_ns(const rte_mbuf* m) const {
+    if (dynfield_offset >= 0 && (m->ol_flags & dynflag))
+        return *RTE_MBUF_DYNFIELD(m, dynfield_offset, const uint64_t*) * dynfield_unit_ns;
+    // Live ports without hardware timestamps: the TSC, anchored to wall time at start.
+    return wall_base_ns + (rte_rdtsc() - tsc_base) * 1'000'000'000ull / tsc_hz;
+}
+
+Worker::Worker(unsigned index_, const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules,
+               shm::RegionView region, rte_ring* inbox_, dns::LinkType link_, const PacketClock& clock_)
+    : inbox(inbox_),
+      link(link_),
+      ports(cfg.dataplane.dns_ports),
+      clock(clock_),
+      published(region.counters(index_)),
+      index(index_),
+      sink(region.events(index_), counters),
+      engine(cfg, std::move(rules), sink, uint8_t(index_), counters),
+      tcp() {}
+
+void Worker::count_malformed(dns::Malformed why) {
+    ++counters.malformed[static_cast<std::size_t>(why)];
+    ++counters.malformed_total;
+}
+
+void Worker::handle_dns(uint64_t ts_ns, std::span<const uint8_t> message) {
+    dns::Malformed why = dns::decode_dns(message, msg);
+    counters.forward_pointers += msg.forward_pointers;
+    if (why != dns::Malformed::none) {
+        count_malformed(why);
+        return;
+    }
+    if (msg.section_error != dns::Malformed::none) count_malformed(msg.section_error);
+    engine.observe(ts_ns, pkt, msg);
+}
+
+void Worker::handle(rte_mbuf* m) {
+    ++counters.rx_packets;
+    counters.rx_bytes += m->pkt_len;
+    const uint8_t* data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t*)
+                                          : static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, m->pkt_len, linear));
+    uint64_t ts_ns = clock.packet_ns(m);
+    counters.last_packet_ns = ts_ns;
+    dns::Malformed why = dns::decode_packet({data, m->pkt_len}, link, pkt);
+    if (why == dns::Malformed::l2_unsupported) {
+        ++counters.not_dns;
+        return;
+    }
+    if (why != dns::Malformed::none) {
+        count_malformed(why);
+        return;
+    }
+    if (!ports.contains(pkt.sport) && !ports.contains(pkt.dport)) {
+        ++counters.not_dns;
+        return;
+    }
+    if (pkt.transport == dns::Transport::tcp)
+        tcp.feed(pkt, ts_ns, [&](std::span<const uint8_t> message) { handle_dns(ts_ns, message); });
+    else
+        handle_dns(ts_ns, {pkt.payload, pkt.payload_len});
+}
+
+void Worker::publish() {
+    const dns::TcpReassemblyCounters& t = tcp.counters();
+    counters.tcp_messages = t.messages;
+    counters.tcp_seq_gaps = t.seq_gaps;
+    counters.tcp_flows_evicted = t.flows_evicted;
+    counters.tcp_messages_truncated = t.messages_truncated;
+    published.publish(counters);
+}
+
+int Worker::run(const std::atomic<bool>& finish) {
+    constexpr unsigned kBurst = 32;
+    rte_mbuf* burst[kBurst];
+    unsigned idle = 0;
+    for (;;) {
+        unsigned n = rte_ring_sc_dequeue_burst(inbox, reinterpret_cast<void**>(burst), kBurst, nullptr);
+        if (n == 0) {
+            if (finish.load(std::memory_order_acquire) && rte_ring_empty(inbox)) break;
+            if (++idle == 64) publish(); // idle: let the CLI see fresh numbers
+            if (idle > 1024) sched_yield(); // idle path only: share a small machine's cores
+            else rte_pause();
+            continue;
+        }
+        idle = 0;
+        for (unsigned i = 0; i < n; ++i) {
+            if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 1], void*));
+            handle(burst[i]);
+        }
+        rte_pktmbuf_free_bulk(burst, n);
+        if ((counters.rx_packets & 0xfff) < n) publish(); // about every 4096 packets
+    }
+    publish();
+    return 0;
+}
+
+} // namespace recontap::dataplane

@@ -1,0 +1,76 @@
+// A worker lcore: dequeue packets steered to it, decode, classify, count,
+// detect (DESIGN.md "Data plane"). One cache-aligned struct per worker as in
+// DPDK's l3fwd: everything the loop touches lives here, nothing is shared
+// with another worker, counters reach the daemon through a seqlock slot.
+#pragma once
+#include "config/config.hpp"
+#include "detect/engine.hpp"
+#include "dns/message.hpp"
+#include "dns/packet.hpp"
+#include "dns/tcp_reassembly.hpp"
+#include "shm/layout.hpp"
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <memory>
+
+namespace recontap::dataplane {
+
+// Detections go straight into this worker's shared-memory ring; a full ring
+// drops the record (counted by the ring and in the worker's counters).
+class RingSink final : public detect::DetectionSink {
+public:
+    RingSink(shm::EventRing& ring, shm::WorkerCountersData& counters) : ring_(ring), counters_(counters) {}
+    void emit(const shm::DetectionRecord& rec) override {
+        if (!ring_.try_push(rec)) ++counters_.event_ring_drops;
+    }
+
+private:
+    shm::EventRing& ring_;
+    shm::WorkerCountersData& counters_;
+};
+
+struct PacketClock {
+    int dynfield_offset = -1; // Rx timestamp dynfield (net_pcap fills it from the capture)
+    uint64_t dynflag = 0;
+    uint64_t dynfield_unit_ns = 1000; // net_pcap in DPDK 22.11 stores microseconds
+    uint64_t tsc_hz = 0;              // fallback for ports without timestamps
+    uint64_t tsc_base = 0, wall_base_ns = 0;
+
+    uint64_t packet_ns(const rte_mbuf* m) const;
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) Worker {
+    Worker(unsigned index, const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules,
+           shm::RegionView region, rte_ring* inbox, dns::LinkType link, const PacketClock& clock);
+
+    // The lcore entry point: runs until `finish` is set and the inbox is empty.
+    int run(const std::atomic<bool>& finish);
+
+    // --- hot: read for every packet ---
+    rte_ring* inbox;
+    dns::LinkType link;
+    dns::DnsPorts ports;
+    PacketClock clock;
+    shm::WorkerCountersData counters{}; // this worker's own copy, published to shm
+    shm::WorkerCounters& published;
+    unsigned index;
+
+    // --- per-packet scratch, reused (no allocation on the path) ---
+    dns::PacketView pkt{};
+    dns::DnsMessage msg{};
+    RingSink sink;
+    detect::Engine engine;
+    dns::TcpReassembly tcp;
+    alignas(RTE_CACHE_LINE_SIZE) uint8_t linear[65536]; // multi-segment mbufs are copied here
+
+private:
+    void handle(rte_mbuf* m);
+    void handle_dns(uint64_t ts_ns, std::span<const uint8_t> message);
+    void count_malformed(dns::Malformed why);
+    void publish();
+};
+
+} // namespace recontap::dataplane

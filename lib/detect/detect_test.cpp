@@ -1,0 +1,236 @@
+// Detector behaviour on hand-built messages: thresholds crossed exactly once
+// per window, windows on packet time, look-alikes quiet.
+#include "detect/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace recontap;
+
+namespace {
+
+struct VectorSink : detect::DetectionSink {
+    std::vector<shm::DetectionRecord> got;
+    void emit(const shm::DetectionRecord& r) override { got.push_back(r); }
+    int count(shm::Detector d) const {
+        int n = 0;
+        for (auto& r : got) n += r.detector == uint8_t(d);
+        return n;
+    }
+    uint64_t evidence(shm::Detector d, const char* key) const {
+        for (auto& r : got)
+            if (r.detector == uint8_t(d))
+                for (int i = 0; i < r.evidence_n; ++i)
+                    if (std::strcmp(r.evidence[i].key, key) == 0) return r.evidence[i].value;
+        return ~0ull;
+    }
+};
+
+dns::IpAddr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+    dns::IpAddr x{};
+    x.family = 4;
+    x.bytes[0] = a, x.bytes[1] = b, x.bytes[2] = c, x.bytes[3] = d;
+    return x;
+}
+
+constexpr uint64_t kSec = 1'000'000'000ull;
+
+struct Harness {
+    config::Config cfg;
+    VectorSink sink;
+    shm::WorkerCountersData counters{};
+    std::unique_ptr<detect::Engine> engine;
+    dns::IpAddr client = v4(10, 1, 2, 3), server = v4(10, 0, 0, 53);
+
+    explicit Harness(config::Config c = {}) : cfg(std::move(c)) {
+        auto rules = rules::RuleSet::from_text("api.securitytrails.com\ncrt.sh\n", "vpn\nadmin\njenkins\nintranet\n");
+        cfg.dataplane.clients_per_worker = 1024;
+        engine = std::make_unique<detect::Engine>(cfg, rules, sink, 0, counters);
+    }
+
+    void message(uint64_t ts, const std::string& name, uint16_t qtype, bool response, uint16_t rcode = 0,
+                 uint16_t qclass = 1, uint16_t ancount = 0) {
+        dns::PacketView p{};
+        dns::DnsMessage m{};
+        p.src = response ? server : client;
+        p.dst = response ? client : server;
+        p.sport = response ? 53 : 40000;
+        p.dport = response ? 40000 : 53;
+        m.qr = response;
+        m.rcode = rcode;
+        m.ancount = ancount;
+        m.rd = m.ra = true;
+        m.qdcount = 1;
+        m.questions_kept = 1;
+        auto& q = m.questions[0];
+        std::memcpy(q.name.text, name.data(), name.size());
+        q.name.len = uint16_t(name.size());
+        q.qtype = qtype;
+        q.qclass = qclass;
+        engine->observe(ts, p, m);
+    }
+};
+
+} // namespace
+
+TEST(Detect, BulkFiresOnceAtThresholdWithinWindow) {
+    config::Config c;
+    c.detectors.bulk_queries = 100;
+    Harness h(c);
+    for (int i = 0; i < 250; ++i) h.message(1000 * kSec + uint64_t(i) * (kSec / 10), "www.example.com", 1, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::BULK), 1);
+    EXPECT_EQ(h.sink.evidence(shm::Detector::BULK, "queries"), 100u);
+    EXPECT_EQ(h.counters.dns_queries, 250u);
+}
+
+TEST(Detect, BulkBelowThresholdSpreadOverWindowsIsQuiet) {
+    config::Config c;
+    c.detectors.bulk_queries = 100;
+    Harness h(c);
+    // 99 queries in each of three windows: never 100 in one window.
+    for (int w = 0; w < 3; ++w)
+        for (int i = 0; i < 99; ++i) h.message(uint64_t(60 * (20 + w)) * kSec + uint64_t(i) * kSec / 2, "a.example", 1, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::BULK), 0);
+}
+
+TEST(Detect, NxdNeedsCountAndRatio) {
+    Harness h;
+    for (int i = 0; i < 60; ++i) {
+        std::string n = "x" + std::to_string(i) + ".target.example";
+        h.message(1000 * kSec + uint64_t(i) * kSec / 4, n, 1, false);
+        h.message(1000 * kSec + uint64_t(i) * kSec / 4 + 1, n, 1, true, 3);
+    }
+    ASSERT_EQ(h.sink.count(shm::Detector::NXD), 1);
+    EXPECT_EQ(h.sink.evidence(shm::Detector::NXD, "failures"), 50u);
+}
+
+TEST(Detect, NxdQuietWhenMostAnswersSucceed) {
+    Harness h;
+    for (int i = 0; i < 400; ++i) {
+        std::string n = "x" + std::to_string(i) + ".target.example";
+        h.message(1000 * kSec + uint64_t(i) * kSec / 10, n, 1, true, i % 5 == 0 ? 3 : 0);
+    }
+    EXPECT_EQ(h.sink.count(shm::Detector::NXD), 0); // 80 failures but 20% of responses
+}
+
+TEST(Detect, NxdIgnoresArpaAndAllowlisted) {
+    config::Config c;
+    c.site.allow_domains = {"zen.spamhaus.org"};
+    Harness h(c);
+    for (int i = 0; i < 100; ++i) {
+        h.message(1000 * kSec + uint64_t(i), std::to_string(i) + ".2.0.192.in-addr.arpa", 12, true, 3);
+        h.message(1000 * kSec + uint64_t(i), std::to_string(i) + ".2.0.192.zen.spamhaus.org", 1, true, 3);
+    }
+    EXPECT_EQ(h.sink.count(shm::Detector::NXD), 0);
+}
+
+TEST(Detect, PdnsNamesTheProviderRule) {
+    Harness h;
+    h.message(1000 * kSec, "API.SecurityTrails.com", 1, false);
+    h.message(1001 * kSec, "api.securitytrails.com", 1, false);
+    ASSERT_EQ(h.sink.count(shm::Detector::PDNS), 1);
+    EXPECT_STREQ(h.sink.got[0].detail, "api.securitytrails.com");
+    EXPECT_EQ(h.counters.rule_hits_pdns, 2u);
+}
+
+TEST(Detect, PdnsLookAlikeIsQuiet) {
+    Harness h;
+    h.message(1000 * kSec, "notapi.securitytrails.com", 1, false);
+    h.message(1000 * kSec, "crt.sh.evil.example", 1, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::PDNS), 0);
+}
+
+TEST(Detect, SensCountsDistinctNamesAndFlagsInternalZone) {
+    config::Config c;
+    c.site.internal_zones = {"corp.example"};
+    Harness h(c);
+    for (int i = 0; i < 5; ++i) h.message(1000 * kSec + uint64_t(i), "vpn.corp.example", 1, false); // repeats: one name
+    EXPECT_EQ(h.sink.count(shm::Detector::SENS), 0);
+    h.message(1001 * kSec, "admin.corp.example", 1, false);
+    h.message(1002 * kSec, "jenkins.corp.example", 1, false);
+    ASSERT_EQ(h.sink.count(shm::Detector::SENS), 1);
+    EXPECT_TRUE(h.sink.got[0].flags & shm::kFlagInternalZone);
+}
+
+TEST(Detect, RareFiresPerKind) {
+    Harness h;
+    h.message(1000 * kSec, "corp.example", 252, false);
+    h.message(1000 * kSec + 1, "corp.example", 252, false);
+    h.message(1000 * kSec + 2, "version.bind", 16, false, 0, 3);
+    h.message(1000 * kSec + 3, "example.com", 255, false);
+    ASSERT_EQ(h.sink.count(shm::Detector::RARE), 3);
+    EXPECT_STREQ(h.sink.got[0].detail, "AXFR");
+    EXPECT_STREQ(h.sink.got[1].detail, "CHAOS");
+    EXPECT_STREQ(h.sink.got[2].detail, "ANY");
+}
+
+TEST(Detect, PtrSweepOfOne24ButNotScatteredPtrs) {
+    Harness h;
+    for (int i = 1; i <= 40; ++i) h.message(1000 * kSec + uint64_t(i), std::to_string(i) + ".9.8.7.in-addr.arpa", 12, false);
+    ASSERT_EQ(h.sink.count(shm::Detector::RARE), 1);
+    EXPECT_STREQ(h.sink.got[0].detail, "PTR sweep");
+    EXPECT_EQ(h.sink.evidence(shm::Detector::RARE, "distinct_ptr_in_24"), 32u);
+
+    Harness scattered;
+    for (int i = 1; i <= 200; ++i)
+        scattered.message(1000 * kSec + uint64_t(i), "5." + std::to_string(i) + ".8.7.in-addr.arpa", 12, false);
+    EXPECT_EQ(scattered.sink.count(shm::Detector::RARE), 0);
+}
+
+TEST(Detect, EnumCountsDistinctSubdomainsOfOneBase) {
+    config::Config c;
+    c.detectors.enum_distinct = 100;
+    Harness h(c);
+    for (int i = 0; i < 150; ++i) {
+        h.message(1000 * kSec + uint64_t(i), "w" + std::to_string(i) + ".target.co.uk", 1, false);
+        h.message(1000 * kSec + uint64_t(i), "news" + std::to_string(i % 3) + ".other.example", 1, false); // noise
+    }
+    ASSERT_EQ(h.sink.count(shm::Detector::ENUM), 1);
+    EXPECT_STREQ(h.sink.got[0].detail, "target.co.uk");
+}
+
+TEST(Detect, ExtOnlyForOutsidersAskingInside) {
+    config::Config c;
+    c.site.internal_networks = {};
+    config::Cidr ten;
+    ASSERT_TRUE(config::parse_cidr("10.0.0.0/8", ten));
+    c.site.internal_networks.push_back(ten);
+    c.site.dns_servers = {v4(10, 0, 0, 53)};
+    Harness h(c);
+    h.message(1000 * kSec, "www.corp.example", 1, false); // internal client
+    EXPECT_EQ(h.sink.count(shm::Detector::EXT), 0);
+    h.client = v4(203, 0, 113, 9);
+    h.message(1001 * kSec, "www.corp.example", 1, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::EXT), 1);
+}
+
+TEST(Detect, MisconfOnAnsweredTransferNotOnRefused) {
+    Harness h;
+    h.message(1000 * kSec, "corp.example", 252, true, 5, 1, 0);
+    EXPECT_EQ(h.sink.count(shm::Detector::MISCONF), 0);
+    h.message(1001 * kSec, "corp.example", 252, true, 0, 1, 40);
+    ASSERT_EQ(h.sink.count(shm::Detector::MISCONF), 1);
+    EXPECT_TRUE(h.sink.got.back().flags & shm::kFlagMisconfig);
+}
+
+TEST(Detect, AllowlistedClientNeverAlerts) {
+    config::Config c;
+    config::Cidr me;
+    ASSERT_TRUE(config::parse_cidr("10.1.2.3/32", me));
+    c.site.allow_clients = {me};
+    Harness h(c);
+    h.message(1000 * kSec, "corp.example", 252, false);
+    h.message(1000 * kSec, "api.securitytrails.com", 1, false);
+    EXPECT_TRUE(h.sink.got.empty());
+}
+
+TEST(Detect, NewWindowFiresAgain) {
+    Harness h;
+    h.message(1000 * kSec, "corp.example", 252, false);
+    h.message(1000 * kSec + 10 * kSec, "corp.example", 252, false);
+    h.message(1000 * kSec + 120 * kSec, "corp.example", 252, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::RARE), 2);
+}

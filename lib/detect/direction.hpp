@@ -1,0 +1,23 @@
+// Which end of a DNS packet is the client. One rule, used both where packets
+// are steered to workers and where detectors account them, so that a client's
+// every message lands on the one worker that holds its state.
+#pragma once
+#include "dns/packet.hpp"
+
+namespace recontap::detect {
+
+// qr: the DNS QR bit when known (UDP payload byte 2, or the decoded message).
+constexpr bool client_is_source(const dns::PacketView& p, const dns::DnsPorts& ports, bool qr) {
+    bool to_server = ports.contains(p.dport), from_server = ports.contains(p.sport);
+    if (to_server != from_server) return to_server;
+    return !qr; // both or neither on a DNS port (server to server): trust QR
+}
+
+// QR bit read straight from a UDP payload, or from a TCP segment that starts
+// with a length-prefixed message; false when too short to tell.
+inline bool peek_qr(const dns::PacketView& p) {
+    unsigned at = p.transport == dns::Transport::tcp ? 4 : 2;
+    return p.payload_len > at && (p.payload[at] & 0x80);
+}
+
+} // namespace recontap::detect

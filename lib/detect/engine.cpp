@@ -1,0 +1,97 @@
+#include "detect/engine.hpp"
+
+#include "detect/detectors.hpp"
+#include "detect/direction.hpp"
+
+#include <cstring>
+
+namespace recontap::detect {
+
+Engine::Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules, DetectionSink& sink,
+               uint8_t worker, shm::WorkerCountersData& counters)
+    : cfg_(cfg),
+      site_(cfg.site),
+      rules_(std::move(rules)),
+      matcher_(rules_),
+      clients_(cfg.dataplane.clients_per_worker),
+      emitter_(cfg.detectors, sink, worker),
+      counters_(counters) {}
+
+void Engine::rebind_rules(std::shared_ptr<const rules::RuleSet> rules) {
+    rules_ = std::move(rules);
+    matcher_.rebind(rules_);
+}
+
+namespace {
+void roll_window(state::ClientState& c, uint64_t ts_ns, uint64_t window_ns) {
+    if (ts_ns >= c.window_start_ns && ts_ns - c.window_start_ns < window_ns && c.window_start_ns != 0) return;
+    // New window aligned on absolute packet time, so every worker count and
+    // every replay speed cuts windows at the same instants.
+    state::ClientKey key = c.key;
+    uint64_t first = c.first_seen_ns;
+    std::memset(&c, 0, sizeof c);
+    c.key = key;
+    c.first_seen_ns = first;
+    c.window_start_ns = ts_ns - ts_ns % window_ns;
+    if (c.window_start_ns == 0) c.window_start_ns = window_ns; // 0 marks "no window yet"
+}
+} // namespace
+
+void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg) {
+    bool src_is_client = client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr);
+    const dns::IpAddr& client = src_is_client ? pkt.src : pkt.dst;
+    const dns::IpAddr& server = src_is_client ? pkt.dst : pkt.src;
+    if (msg.qr)
+        ++counters_.dns_responses;
+    else
+        ++counters_.dns_queries;
+    if (site_.allowed_client(client)) return;
+
+    const dns::DnsQuestion* q = msg.questions_kept ? &msg.questions[0] : nullptr;
+    std::string_view qname = q ? q->name.view() : std::string_view{};
+    rules::Match match{};
+    if (q && !msg.qr) {
+        match = matcher_.match(qname);
+        if (match.categories & (1u << unsigned(rules::Category::pdns))) ++counters_.rule_hits_pdns;
+        if (match.categories & (1u << unsigned(rules::Category::sensitive))) ++counters_.rule_hits_sens;
+    }
+    Observation o{ts_ns,
+                  pkt,
+                  msg,
+                  client,
+                  server,
+                  src_is_client ? pkt.sport : pkt.dport,
+                  src_is_client ? pkt.dport : pkt.sport,
+                  qname,
+                  q ? q->qtype : uint16_t(0),
+                  q ? q->qclass : uint16_t(0),
+                  match,
+                  q ? site_.internal_zone(qname) : -1,
+                  q && site_.allowed_domain(qname),
+                  !site_.internal_address(client),
+                  site_.dns_server(server)};
+
+    bool created = false;
+    state::ClientState& c = clients_.find_or_insert(client, ts_ns, created);
+    roll_window(c, ts_ns, uint64_t(cfg_.detectors.window_s) * 1'000'000'000ull);
+    c.last_seen_ns = ts_ns;
+    if (msg.qr)
+        ++c.responses;
+    else
+        ++c.queries;
+
+    detect_bulk(o, c, emitter_);
+    detect_nxd(o, c, emitter_);
+    detect_pdns(o, c, emitter_, *rules_);
+    detect_sens(o, c, emitter_);
+    detect_rare(o, c, emitter_);
+    detect_enum(o, c, emitter_, site_);
+    detect_ext(o, c, emitter_);
+    detect_misconf(o, c, emitter_);
+
+    counters_.clients_active = clients_.active();
+    counters_.clients_evicted = clients_.evictions();
+    counters_.detections = emitter_.emitted();
+}
+
+} // namespace recontap::detect

@@ -1,0 +1,40 @@
+// Classify -> count -> detect for one worker. Given each decoded DNS message
+// it matches the name against the rules, finds the client's state, rolls the
+// window on packet time and runs every detector. Single-threaded, allocation
+// free after construction.
+#pragma once
+#include "config/config.hpp"
+#include "detect/emit.hpp"
+#include "detect/site.hpp"
+#include "rules/rules.hpp"
+#include "shm/layout.hpp"
+#include "state/client_table.hpp"
+
+#include <memory>
+
+namespace recontap::detect {
+
+class Engine {
+public:
+    Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules, DetectionSink& sink,
+           uint8_t worker, shm::WorkerCountersData& counters);
+
+    // One DNS message that decoded (header and questions valid).
+    void observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg);
+
+    // Control path: new rule set after a reload.
+    void rebind_rules(std::shared_ptr<const rules::RuleSet> rules);
+
+    const state::ClientTable& clients() const { return clients_; }
+
+private:
+    const config::Config& cfg_;
+    Site site_;
+    std::shared_ptr<const rules::RuleSet> rules_;
+    rules::Matcher matcher_;
+    state::ClientTable clients_;
+    Emitter emitter_;
+    shm::WorkerCountersData& counters_;
+};
+
+} // namespace recontap::detect

@@ -1,0 +1,38 @@
+// ENUM: subdomain enumeration: many distinct names under one base domain
+// from one client in a window (Sigma: > 200 per registered domain; Zeek
+// community scripts count the same). PTR names are the RARE sweep's business
+// and allowlisted CDN/OS domains legitimately fan out, so both are left out.
+#include "detect/detectors.hpp"
+#include "state/distinct_counter.hpp"
+
+namespace recontap::detect {
+
+void detect_enum(const Observation& o, state::ClientState& c, Emitter& e, const Site& site) {
+    if (!o.is_query() || o.qname.empty() || o.allowed_domain || name_under(o.qname, "arpa")) return;
+    std::string_view base = base_domain(o.qname, site);
+    if (base.size() == o.qname.size()) return; // the base itself: not a subdomain
+    uint64_t bh = state::hash_name_caseless(base.data(), unsigned(base.size()));
+    state::DomainSlot* slot = nullptr;
+    for (auto& s : c.domains)
+        if (s.base_hash == bh) slot = &s;
+    if (!slot) {
+        // Take the slot holding fewer names: a target under enumeration keeps
+        // its slot while the client's ordinary lookups churn the other.
+        slot = c.domains[0].names.set_bits() <= c.domains[1].names.set_bits() ? &c.domains[0] : &c.domains[1];
+        slot->base_hash = bh;
+        slot->names.clear();
+    }
+    unsigned before = slot->names.set_bits();
+    slot->names.add(state::hash_name_caseless(o.qname.data(), unsigned(o.qname.size())));
+    if (slot->names.set_bits() == before) return;
+    uint32_t distinct = slot->names.estimate();
+    if (distinct < e.thresholds().enum_distinct) return;
+    char detail[48];
+    std::size_t n = base.size() < sizeof detail - 1 ? base.size() : sizeof detail - 1;
+    for (std::size_t i = 0; i < n; ++i) detail[i] = base[i];
+    detail[n] = 0;
+    e.fire(shm::Detector::ENUM, o, c, {{"distinct_names", distinct}, {"threshold", e.thresholds().enum_distinct}},
+           detail);
+}
+
+} // namespace recontap::detect

@@ -1,0 +1,24 @@
+// MISCONF: the server answered something it should not have: a zone
+// transfer with records, a recursive answer to an outsider (open resolver),
+// or its software version over CHAOS TXT. Fired on the response, so it says
+// the weakness is real, not just probed.
+#include "detect/detectors.hpp"
+
+namespace recontap::detect {
+
+void detect_misconf(const Observation& o, state::ClientState& c, Emitter& e) {
+    if (o.is_query() || o.msg.rcode != 0) return;
+    const dns::DnsMessage& m = o.msg;
+    if ((o.qtype == 252 || o.qtype == 251) && m.ancount > 0) {
+        e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_transfer, o, c,
+                    {{"answer_records", m.ancount}, {"soa_records", m.answer_soa}}, "zone transfer answered");
+    } else if (o.qclass == 3 && m.chaos_txt_answer) {
+        e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_version, o, c, {{"answer_records", m.ancount}},
+                    "version disclosed");
+    } else if (o.external_client && o.internal_server && o.internal_zone < 0 && m.rd && m.ra && m.ancount > 0) {
+        e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_open_recursion, o, c,
+                    {{"answer_records", m.ancount}}, "recursion for an outsider");
+    }
+}
+
+} // namespace recontap::detect

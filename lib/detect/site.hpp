@@ -1,0 +1,39 @@
+// The site model (internal networks, zones, DNS servers, allowlists) in the
+// form the workers ask it: prepared once from the configuration, read-only on
+// the packet path.
+#pragma once
+#include "config/config.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace recontap::detect {
+
+// True when name equals suffix or ends with "." + suffix (ASCII caseless).
+bool name_under(std::string_view name, std::string_view suffix);
+
+class Site {
+public:
+    explicit Site(const config::Site& s);
+
+    bool internal_address(const dns::IpAddr& a) const { return in_any(site_.internal_networks, a); }
+    bool allowed_client(const dns::IpAddr& a) const { return in_any(site_.allow_clients, a); }
+    bool dns_server(const dns::IpAddr& a) const;
+    // Index of the internal zone the name is under, or -1.
+    int internal_zone(std::string_view name) const;
+    bool allowed_domain(std::string_view name) const;
+    const std::string& zone(int i) const { return site_.internal_zones[std::size_t(i)]; }
+
+private:
+    static bool in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a);
+    config::Site site_;
+};
+
+// Base ("registered") domain of a name for ENUM: the internal zone when the
+// name is under one, else the last two labels, or three when the last two
+// look like a public second-level suffix (co.uk, com.au, ...). A heuristic:
+// the Public Suffix List would be exact but costs a lookup per query.
+std::string_view base_domain(std::string_view name, const Site& site);
+
+} // namespace recontap::detect

@@ -1,0 +1,56 @@
+// Per-client state kept by one worker. Every detector's evidence for the
+// current packet-time window lives here, so one lookup per DNS message serves
+// all detectors. Five cache lines; the table stores these inline.
+#pragma once
+#include "state/distinct_counter.hpp"
+
+#include <cstdint>
+
+namespace recontap::state {
+
+// Key: IPv4 address, or IPv6 address masked to the aggregation prefix.
+struct ClientKey {
+    uint8_t bytes[16];
+    uint8_t family; // 0 = empty slot
+    bool operator==(const ClientKey&) const = default;
+};
+
+// Distinct names under one base domain (ENUM). Two slots per client: the
+// enumerated target keeps its slot while ordinary lookups churn the other.
+struct DomainSlot {
+    uint64_t base_hash;     // hash of the base domain, 0 = empty
+    DistinctCounter names;  // distinct full names seen under it this window
+};
+
+struct alignas(64) ClientState {
+    // line 0: key and window bookkeeping (touched by every message)
+    ClientKey key;
+    uint16_t fired;          // bit per shm::Detector fired this window
+    uint16_t rare_fired;     // bit per detect::RareKind fired this window
+    uint16_t misconf_fired;  // bit per detect::MisconfKind fired this window
+    uint8_t pad0;
+    uint64_t window_start_ns;
+    uint64_t last_seen_ns;
+    uint32_t queries;
+    uint32_t responses;
+    uint32_t failures;       // NXDOMAIN + SERVFAIL + REFUSED responses
+    uint32_t nxdomain;
+    uint32_t pdns_hits;
+    uint32_t sens_hits;
+
+    // line 1: PTR sweep tracking (one /24 at a time) and misc
+    uint8_t ptr_net[3];      // the /24 being tracked (first three octets)
+    uint8_t ptr_valid;
+    uint32_t ext_queries;    // queries to internal servers/zones from an outsider
+    uint64_t ptr_hosts[4];   // bitmap of host octets seen under ptr_net
+    uint64_t first_seen_ns;
+    uint32_t rare_queries;
+    uint32_t sens_names[4];  // hashes of the distinct sensitive names this window
+
+    // lines 2..: ENUM
+    DomainSlot domains[2];
+};
+
+} // namespace recontap::state
+
+static_assert(sizeof(recontap::state::ClientState) == 5 * 64, "ClientState grew: check the table's memory budget");

@@ -1,0 +1,72 @@
+#include "state/client_table.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace recontap::state {
+
+namespace {
+uint64_t hash_key(const ClientKey& k) {
+    uint64_t a, b;
+    std::memcpy(&a, k.bytes, 8);
+    std::memcpy(&b, k.bytes + 8, 8);
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ k.family) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 29);
+}
+} // namespace
+
+void ClientTable::FreeDeleter::operator()(ClientState* p) const { std::free(p); }
+
+ClientTable::ClientTable(std::size_t capacity, unsigned ipv6_prefix) : mask_(capacity - 1), ipv6_prefix_(ipv6_prefix) {
+    if (capacity < kProbe || (capacity & (capacity - 1)) != 0)
+        throw std::invalid_argument("client table capacity must be a power of two >= 8");
+    void* p = std::aligned_alloc(alignof(ClientState), capacity * sizeof(ClientState));
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, capacity * sizeof(ClientState)); // touch now, not on the packet path
+    slots_.reset(static_cast<ClientState*>(p));
+}
+
+ClientKey ClientTable::make_key(const dns::IpAddr& addr, unsigned ipv6_prefix) {
+    ClientKey k{};
+    k.family = addr.family;
+    if (addr.family == 4) {
+        std::memcpy(k.bytes, addr.bytes, 4);
+    } else {
+        unsigned full = ipv6_prefix / 8, rest = ipv6_prefix % 8;
+        std::memcpy(k.bytes, addr.bytes, full);
+        if (rest && full < 16) k.bytes[full] = uint8_t(addr.bytes[full] & (0xff << (8 - rest)));
+    }
+    return k;
+}
+
+ClientState& ClientTable::find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created) {
+    ClientKey key = make_key(addr, ipv6_prefix_);
+    std::size_t start = hash_key(key) & mask_;
+    ClientState* oldest = nullptr;
+    for (unsigned i = 0; i < kProbe; ++i) {
+        ClientState& s = slots_[(start + i) & mask_];
+        if (s.key.family == 0) {
+            std::memset(&s, 0, sizeof s);
+            s.key = key;
+            s.first_seen_ns = s.last_seen_ns = now_ns;
+            ++active_;
+            created = true;
+            return s;
+        }
+        if (s.key == key) {
+            created = false;
+            return s;
+        }
+        if (!oldest || s.last_seen_ns < oldest->last_seen_ns) oldest = &s;
+    }
+    ++evictions_;
+    std::memset(oldest, 0, sizeof *oldest);
+    oldest->key = key;
+    oldest->first_seen_ns = oldest->last_seen_ns = now_ns;
+    created = true;
+    return *oldest;
+}
+
+} // namespace recontap::state

@@ -1,0 +1,45 @@
+// Bounded open-addressing table of clients, one per worker (single thread,
+// no locks). Capacity is fixed at construction, so memory stays flat however
+// many source addresses a spray brings; when a probe window is full the
+// least recently seen entry in it is evicted and counted.
+#pragma once
+#include "dns/packet.hpp"
+#include "state/client_state.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace recontap::state {
+
+class ClientTable {
+public:
+    static constexpr unsigned kProbe = 8; // slots examined per lookup
+
+    // capacity: power of two (config validates it). ipv6_prefix: bits of an
+    // IPv6 client kept in the key (64 aggregates a /64 as one client).
+    ClientTable(std::size_t capacity, unsigned ipv6_prefix = 64);
+
+    static ClientKey make_key(const dns::IpAddr& addr, unsigned ipv6_prefix);
+
+    // Returns the client's state, creating (zeroed, key set) if absent. Never
+    // fails: evicts when it must. `created` tells whether it is new.
+    ClientState& find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created);
+
+    std::size_t capacity() const { return mask_ + 1; }
+    std::size_t active() const { return active_; }
+    uint64_t evictions() const { return evictions_; }
+    std::size_t memory_bytes() const { return capacity() * sizeof(ClientState); }
+
+private:
+    struct FreeDeleter {
+        void operator()(ClientState* p) const;
+    };
+    std::unique_ptr<ClientState[], FreeDeleter> slots_;
+    std::size_t mask_;
+    unsigned ipv6_prefix_;
+    std::size_t active_ = 0;
+    uint64_t evictions_ = 0;
+};
+
+} // namespace recontap::state

@@ -1,0 +1,92 @@
+#include "state/client_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+using namespace recontap;
+using namespace recontap::state;
+
+namespace {
+dns::IpAddr v4(uint32_t host_order) {
+    dns::IpAddr a{};
+    a.family = 4;
+    a.bytes[0] = uint8_t(host_order >> 24);
+    a.bytes[1] = uint8_t(host_order >> 16);
+    a.bytes[2] = uint8_t(host_order >> 8);
+    a.bytes[3] = uint8_t(host_order);
+    return a;
+}
+} // namespace
+
+TEST(ClientTable, SameAddressSameState) {
+    ClientTable t(1024);
+    bool created = false;
+    ClientState& a = t.find_or_insert(v4(0x0a000001), 5, created);
+    EXPECT_TRUE(created);
+    a.queries = 7;
+    ClientState& b = t.find_or_insert(v4(0x0a000001), 6, created);
+    EXPECT_FALSE(created);
+    EXPECT_EQ(&a, &b);
+    EXPECT_EQ(b.queries, 7u);
+    EXPECT_EQ(t.active(), 1u);
+}
+
+TEST(ClientTable, Ipv6AggregatedByPrefix) {
+    ClientTable t(1024, 64);
+    dns::IpAddr x{}, y{};
+    x.family = y.family = 6;
+    x.bytes[0] = y.bytes[0] = 0x20;
+    x.bytes[15] = 1;
+    y.bytes[15] = 2; // same /64, different host
+    bool created;
+    ClientState& a = t.find_or_insert(x, 1, created);
+    ClientState& b = t.find_or_insert(y, 1, created);
+    EXPECT_EQ(&a, &b);
+    y.bytes[7] = 9; // other /64
+    ClientState& c = t.find_or_insert(y, 1, created);
+    EXPECT_NE(&a, &c);
+}
+
+TEST(ClientTable, SprayKeepsMemoryFlatAndCountsEvictions) {
+    ClientTable t(256);
+    bool created;
+    for (uint32_t i = 0; i < 100000; ++i) t.find_or_insert(v4(0x01000000 + i), i, created);
+    EXPECT_LE(t.active(), 256u);
+    EXPECT_GE(t.evictions(), 100000u - 256u);
+    EXPECT_EQ(t.memory_bytes(), 256 * sizeof(ClientState));
+}
+
+TEST(ClientTable, EvictsLeastRecentlySeen) {
+    ClientTable t(8); // one probe window covers the whole table
+    bool created;
+    for (uint32_t i = 0; i < 8; ++i) t.find_or_insert(v4(i + 1), 100 + i, created).last_seen_ns = 100 + i;
+    t.find_or_insert(v4(1), 500, created).last_seen_ns = 500; // refresh the first one
+    t.find_or_insert(v4(99), 600, created);                   // evicts address 2 (seen at 101)
+    EXPECT_EQ(t.evictions(), 1u);
+    t.find_or_insert(v4(1), 700, created);
+    EXPECT_FALSE(created);
+    t.find_or_insert(v4(2), 700, created);
+    EXPECT_TRUE(created);
+}
+
+TEST(DistinctCounter, EstimatesWithinTenPercent) {
+    for (unsigned n : {10u, 50u, 200u, 800u}) {
+        DistinctCounter c{};
+        c.clear();
+        for (unsigned i = 0; i < n; ++i) {
+            std::string name = "host" + std::to_string(i) + ".example.com";
+            c.add(hash_name_caseless(name.data(), unsigned(name.size())));
+        }
+        EXPECT_NEAR(double(c.estimate()), double(n), 0.1 * n + 2) << n;
+    }
+}
+
+TEST(DistinctCounter, CaseInsensitiveRepeatsCountOnce) {
+    DistinctCounter c{};
+    c.clear();
+    const char* names[] = {"www.Example.com", "WWW.EXAMPLE.COM", "www.example.com"};
+    for (auto n : names) c.add(hash_name_caseless(n, unsigned(std::strlen(n))));
+    EXPECT_EQ(c.estimate(), 1u);
+}
