@@ -39,36 +39,42 @@ PROVIDERS = _rule_words("pdns-providers.rules")
 
 def read(path):
     """Every DNS message of the capture (UDP and TCP port 53; one message per TCP segment)."""
-    out = []
-    for raw, meta in RawPcapReader(path):
-        t = meta.sec + meta.usec / 1e6
-        ethertype = struct.unpack_from("!H", raw, 12)[0]
-        if ethertype == 0x0800:
-            ihl = (raw[14] & 15) * 4
-            proto, src, dst, l4 = raw[23], raw[26:30], raw[30:34], 14 + ihl
-        elif ethertype == 0x86DD:
-            proto, src, dst, l4 = raw[20], raw[22:38], raw[38:54], 54
-        else:
-            continue
-        if proto == 17:
-            sport, dport = struct.unpack_from("!HH", raw, l4)
-            dns = raw[l4 + 8:]
-        elif proto == 6:
-            sport, dport = struct.unpack_from("!HH", raw, l4)
-            dns = raw[l4 + (raw[l4 + 12] >> 4) * 4 + 2:]
-        else:
-            continue
-        if 53 not in (sport, dport) or len(dns) < 12:
-            continue
-        msg_id, flags, qdcount, ancount = struct.unpack_from("!HHHH", dns)
-        if qdcount == 0:
-            continue
-        q = DNSQR(dns[12:])
-        is_response = bool(flags & 0x8000)
-        client, server = (dst, src) if is_response else (src, dst)
-        out.append(Message(t, _client_key(client), _address(server), is_response,
-                           q.qname.decode("latin-1").rstrip(".").lower(), q.qtype, q.qclass, flags & 15, ancount))
-    return out
+    reader = RawPcapReader(path)
+    try:
+        return [m for m in (_message(raw, meta) for raw, meta in reader) if m]
+    finally:
+        reader.close()
+
+
+def _message(raw, meta):
+    """One frame -> Message, or None when it is not DNS on port 53."""
+    t = meta.sec + meta.usec / 1e6
+    ethertype = struct.unpack_from("!H", raw, 12)[0]
+    if ethertype == 0x0800:
+        ihl = (raw[14] & 15) * 4
+        proto, src, dst, l4 = raw[23], raw[26:30], raw[30:34], 14 + ihl
+    elif ethertype == 0x86DD:
+        proto, src, dst, l4 = raw[20], raw[22:38], raw[38:54], 54
+    else:
+        return None
+    if proto == 17:
+        sport, dport = struct.unpack_from("!HH", raw, l4)
+        dns = raw[l4 + 8:]
+    elif proto == 6:
+        sport, dport = struct.unpack_from("!HH", raw, l4)
+        dns = raw[l4 + (raw[l4 + 12] >> 4) * 4 + 2:]
+    else:
+        return None
+    if 53 not in (sport, dport) or len(dns) < 12:
+        return None
+    _, flags, qdcount, ancount = struct.unpack_from("!HHHH", dns)
+    if qdcount == 0:
+        return None
+    q = DNSQR(dns[12:])
+    is_response = bool(flags & 0x8000)
+    client, server = (dst, src) if is_response else (src, dst)
+    return Message(t, _client_key(client), _address(server), is_response,
+                   q.qname.decode("latin-1").rstrip(".").lower(), q.qtype, q.qclass, flags & 15, ancount)
 
 
 def _address(packed):

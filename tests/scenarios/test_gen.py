@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Self-test of tools/recontap-gen: determinism, truth shape, and capture contents against thresholds.
+
+Reads every capture back with scapy (capture_stats.py) and checks, for each
+scenario folder, that each expected detection's evidence crosses its
+threshold wherever the 60-second windows fall, and that every other
+(client, detector) stays below, the benign office above all.
+"""
+import ipaddress
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import tomllib
+import unittest
+
+import capture_stats as stats
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.join(stats.REPO, "tools", "recontap-gen")
+DETECTORS = {"BULK", "ENUM", "NXD", "SPIKE", "PDNS", "SENS", "RARE", "EXT", "MISCONF", "INTEL"}
+ENUM_MARGIN = 0.2  # ENUM counts with a HyperLogLog: keep clear of the threshold by its error and more
+
+
+def default_thresholds():
+    """struct Detectors defaults, read from lib/config/config.hpp so the test follows the code."""
+    with open(os.path.join(stats.REPO, "lib", "config", "config.hpp")) as f:
+        text = f.read()
+    body = text[text.index("struct Detectors"):]
+    body = body[:body.index("};")]
+    return {k: float(v) for k, v in re.findall(r"\b(?:uint32_t|double)\s+(\w+)\s*=\s*([0-9.]+)\s*;", body)}
+
+
+def scenario_folders():
+    return sorted(d for d in os.listdir(HERE) if re.match(r"\d{3}_", d) and os.path.isdir(os.path.join(HERE, d)))
+
+
+def generate(out, args):
+    subprocess.run([GEN, "--out", out] + args, check=True, stderr=subprocess.DEVNULL)
+    with open(out[:-len(".pcap")] + ".truth.json") as f:
+        return json.load(f)
+
+
+def fires(detector, lowest, t):
+    """True when the evidence crosses the detector's threshold in every window alignment."""
+    if detector == "BULK":
+        return lowest["queries"] > t["bulk_queries"]
+    if detector == "NXD":
+        return lowest["failures"] >= t["nxd_count"] and lowest["failure_share"] >= t["nxd_ratio"]
+    if detector == "ENUM":
+        return lowest["enum"] >= t["enum_distinct"] * (1 + ENUM_MARGIN)
+    if detector == "SENS":
+        return lowest["sens_internal"] >= t["sens_hits_internal"] or lowest["sens"] >= t["sens_hits"]
+    if detector == "PDNS":
+        return lowest["pdns"] >= t["pdns_hits"]
+    if detector == "RARE":
+        return lowest["rare"] >= 1 or lowest["ptr24"] >= t["ptr_sweep_hosts"]
+    if detector == "EXT":
+        return lowest["ext"] >= 1
+    if detector == "MISCONF":
+        return lowest["transfer_answers"] >= 1
+    raise AssertionError("no capture-level check for " + detector)
+
+
+def quiet(detector, highest, t):
+    """True when the evidence stays below the threshold in every window alignment."""
+    if detector == "BULK":
+        return highest["queries"] < t["bulk_queries"]
+    if detector == "NXD":
+        return highest["failures"] < t["nxd_count"]
+    if detector == "ENUM":
+        return highest["enum"] < t["enum_distinct"] * (1 - ENUM_MARGIN)
+    if detector == "SENS":
+        return highest["sens_internal"] < t["sens_hits_internal"] and highest["sens"] < t["sens_hits"]
+    if detector == "PDNS":
+        return highest["pdns"] < t["pdns_hits"]
+    if detector == "RARE":
+        return highest["rare"] == 0 and highest["ptr24"] < t["ptr_sweep_hosts"]
+    if detector == "EXT":
+        return highest["ext"] == 0
+    if detector == "MISCONF":
+        return highest["transfer_answers"] == 0
+    return True  # SPIKE, INTEL: the generator makes no traffic for them
+
+
+class GeneratorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="recontap-gen-test-")
+        cls.thresholds = default_thresholds()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, name)
+
+    def test_same_seed_same_bytes_other_seed_other_bytes(self):
+        for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
+            generate(self.path(name + ".pcap"), ["--demo", "--seed", seed])
+        read = lambda n: open(self.path(n), "rb").read()
+        self.assertEqual(read("a.pcap"), read("b.pcap"))
+        self.assertEqual(read("a.truth.json"), read("b.truth.json"))
+        self.assertNotEqual(read("a.pcap"), read("c.pcap"))
+
+    def test_truth_shape(self):
+        truth = generate(self.path("shape.pcap"), ["--seed", "3", "--minutes", "1", "--clients", "5",
+                                                   "--scenario", "all"])
+        self.assertEqual(truth["site"]["internal_zones"], ["corp.example"])
+        self.assertEqual(truth["site"]["dns_servers"][:2], ["10.0.0.53", "10.0.0.54"])
+        self.assertGreater(truth["packets"], 1000)
+        self.assertEqual(len(truth["scenarios"]), 9)
+        for a in truth["alerts"]:
+            self.assertEqual(set(a), {"client", "detector", "tier", "note"})
+            ipaddress.ip_address(a["client"])
+            self.assertIn(a["detector"], DETECTORS)
+            self.assertIn(a["tier"], (1, 2))
+            self.assertTrue(a["note"])
+        pairs = [(a["client"], a["detector"]) for a in truth["alerts"]]
+        self.assertEqual(len(pairs), len(set(pairs)), "one alert per (client, detector)")
+        self.assertEqual(len({a["client"] for a in truth["alerts"]}), 9, "one attacker client per behaviour")
+
+    def test_bad_arguments_are_refused(self):
+        for args in (["--scenario", "nosuch"], ["--minutes", "0"], ["--demo", "--scenario", "passive"]):
+            r = subprocess.run([GEN, "--out", self.path("bad.pcap")] + args, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn("recontap-gen", r.stderr)
+
+    def test_scenarios_cross_exactly_the_expected_thresholds(self):
+        for folder in scenario_folders():
+            with self.subTest(scenario=folder):
+                self.check_scenario(folder)
+
+    def check_scenario(self, folder):
+        d = os.path.join(HERE, folder)
+        with open(os.path.join(d, "gen.args")) as f:
+            args = shlex.split(f.read())
+        with open(os.path.join(d, "expected.json")) as f:
+            expected = json.load(f)
+        with open(os.path.join(d, "config.toml"), "rb") as f:
+            config = tomllib.load(f)
+        t = dict(self.thresholds, **config.get("detectors", {}))
+        capture = self.path(folder + ".pcap")
+        truth = generate(capture, args)
+        self.assertEqual(sorted((a["client"], a["detector"], a["tier"]) for a in truth["alerts"]),
+                         sorted((a["client"], a["detector"], a["tier"]) for a in expected),
+                         "expected.json and the generator's truth disagree")
+        self.assertEqual(config["site"]["internal_zones"], truth["site"]["internal_zones"])
+        self.assertEqual(config["site"]["dns_servers"], truth["site"]["dns_servers"])
+        counts = stats.robust_counts(stats.read(capture), stats.Site(truth["site"]))
+        want = {(a["client"], a["detector"]) for a in expected}
+        for client, measures in counts.items():
+            lowest = {k: v[0] for k, v in measures.items()}
+            highest = {k: v[1] for k, v in measures.items()}
+            for detector in sorted(DETECTORS):
+                if (client, detector) in want:
+                    self.assertTrue(fires(detector, lowest, t), "%s %s %s: evidence below threshold: %s"
+                                    % (folder, client, detector, lowest))
+                else:
+                    self.assertTrue(quiet(detector, highest, t), "%s %s %s: unexpected evidence: %s"
+                                    % (folder, client, detector, highest))
+        for client, detector in want:
+            self.assertIn(client, counts, "%s: expected client %s sends nothing" % (folder, client))
+        if folder.startswith("001_"):
+            self.assertEqual(expected, [])
+            self.assertGreaterEqual(len(counts), 200, "200 benign clients and the mail server")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
