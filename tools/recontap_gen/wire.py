@@ -4,6 +4,7 @@ Built with struct rather than scapy objects: the generator writes hundreds of
 thousands of packets per run and scapy builds a few thousand per second.
 """
 import ipaddress
+import socket
 import struct
 import sys
 from array import array
@@ -56,7 +57,8 @@ _name_cache = {}
 def encode_name(name):
     wire = _name_cache.get(name)
     if wire is None:
-        wire = b"".join(bytes((len(l),)) + l for l in name_labels(name)) + b"\0"
+        labels = name_labels(name) if "\\" in name else [l.encode("ascii") for l in name.rstrip(".").split(".") if l]
+        wire = b"".join(bytes((len(l),)) + l for l in labels) + b"\0"
         if len(_name_cache) < 500000:
             _name_cache[name] = wire
     return wire
@@ -144,7 +146,7 @@ _ip_cache = {}
 def ip_bytes(addr):
     packed = _ip_cache.get(addr)
     if packed is None:
-        packed = ipaddress.ip_address(addr).packed
+        packed = socket.inet_pton(socket.AF_INET6 if ":" in addr else socket.AF_INET, addr)
         if len(_ip_cache) < 1000000:
             _ip_cache[addr] = packed
     return packed
