@@ -1,0 +1,128 @@
+#include "render.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace recontap::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return "-";
+    return v.dump();
+}
+
+// Left-aligned columns sized to their widest cell.
+void table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (width.size() <= i) width.push_back(0);
+            width[i] = std::max(width[i], row[i].size());
+        }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        out << line << "\n";
+    }
+}
+
+} // namespace
+
+void render_status(const json& r, std::ostream& out) {
+    const json& d = r["daemon"];
+    const json& dp = r["dataplane"];
+    const json& t = r["totals"];
+    out << "recontapd    pid " << text(d["pid"]) << ", up " << text(d["uptime_s"]) << " s, alerts to "
+        << text(d["eve"]) << "\n";
+    out << "data plane   " << (dp.value("attached", false) ? "attached" : "detached") << "  " << text(dp["shm"]);
+    if (dp.value("mapped", false))
+        out << "  boot " << text(dp["boot_id"]) << "  pid " << text(dp["pid"]) << "  state " << text(dp["state"])
+            << "  heartbeat " << text(dp["heartbeat_age_ms"]) << " ms ago  " << text(dp["workers"]) << " worker(s)";
+    out << "\n";
+    if (dp.contains("reason")) out << "             " << text(dp["reason"]) << "\n";
+    out << "alerts       " << text(t["alerts"]) << " (tier 1: " << text(t["tier1"]) << ", tier 2: " << text(t["tier2"])
+        << ")  suppressed " << text(t["suppressed"]) << "  records " << text(t["records_taken"]) << "  pending "
+        << text(t["pending"]) << "  ring drops " << text(t["ring_drops"]) << "\n";
+}
+
+void render_stats(const json& r, std::ostream& out) {
+    std::vector<std::vector<std::string>> rows = {
+        {"worker", "rx_packets", "dns_queries", "dns_responses", "malformed", "detections", "ring_pending",
+         "ring_drops", "clients", "evicted"}};
+    for (const json& w : r["workers"])
+        rows.push_back({text(w["worker"]), text(w["rx_packets"]), text(w["dns_queries"]), text(w["dns_responses"]),
+                        text(w["malformed_total"]), text(w["detections"]), text(w["ring"]["pending"]),
+                        text(w["ring"]["dropped"]), text(w["clients_active"]), text(w["clients_evicted"])});
+    if (r["workers"].empty()) out << "no data plane mapped: daemon counters only\n";
+    else table(rows, out);
+
+    const json& totals = r["totals"];
+    if (totals.contains("malformed")) {
+        out << "\nmalformed by reason (all workers)\n";
+        std::vector<std::vector<std::string>> reasons;
+        for (auto it = totals["malformed"].begin(); it != totals["malformed"].end(); ++it)
+            if (it->get<uint64_t>() > 0) reasons.push_back({"  " + it.key(), text(*it)});
+        if (reasons.empty()) out << "  none\n";
+        else table(reasons, out);
+    }
+    out << "\ndrops\n";
+    std::vector<std::vector<std::string>> drops;
+    for (auto it = r["drops"].begin(); it != r["drops"].end(); ++it) drops.push_back({"  " + it.key(), text(*it)});
+    table(drops, out);
+    out << "\ndaemon\n";
+    std::vector<std::vector<std::string>> daemon;
+    for (auto it = r["daemon"].begin(); it != r["daemon"].end(); ++it) {
+        if (!it->is_object()) {
+            daemon.push_back({"  " + it.key(), text(*it)});
+            continue;
+        }
+        for (auto sub = it->begin(); sub != it->end(); ++sub)
+            daemon.push_back({"  " + it.key() + "." + sub.key(), text(*sub)});
+    }
+    table(daemon, out);
+}
+
+void render_detections(const json& r, std::ostream& out) {
+    if (r["detections"].empty()) {
+        out << "no detections yet\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows = {
+        {"time", "client", "server", "detector", "tier", "sev", "detail", "name", "suppressed"}};
+    for (const json& a : r["detections"]) {
+        const json& alert = a["alert"];
+        const json& ctx = alert["context"];
+        rows.push_back({text(a["timestamp"]), text(a["src_ip"]), text(a["dest_ip"]),
+                        text(alert["metadata"]["detector"][0]), text(alert["metadata"]["tier"][0]),
+                        text(alert["severity"]), text(ctx["detail"]), ctx.contains("sample_name") ? text(ctx["sample_name"]) : "-",
+                        text(ctx["suppressed_since_last"])});
+    }
+    table(rows, out);
+}
+
+void render_top(const json& r, std::ostream& out) {
+    if (r["top"].empty()) {
+        out << "no detections yet\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows = {{"rank", "client", "alerts", "tier2", "detectors", "last"}};
+    int rank = 0;
+    for (const json& c : r["top"]) {
+        std::string detectors;
+        for (auto it = c["detectors"].begin(); it != c["detectors"].end(); ++it)
+            detectors += (detectors.empty() ? "" : ",") + it.key() + ":" + text(*it);
+        rows.push_back({std::to_string(++rank), text(c["client"]), text(c["alerts"]), text(c["tier2"]), detectors,
+                        text(c["last"])});
+    }
+    table(rows, out);
+}
+
+} // namespace recontap::ctl

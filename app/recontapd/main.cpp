@@ -1,0 +1,107 @@
+// recontapd: the management daemon. Parses flags and configuration, wires
+// signals to a signalfd, and hands over to mgmt::Daemon.
+#include "config/config.hpp"
+#include "mgmt/daemon.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: recontapd [-c CONF] [-l LOGDIR] [--once] [--shm NAME] [--socket PATH]\n"
+    "  -c CONF        configuration file (default: built-in defaults)\n"
+    "  -l LOGDIR      folder for eve.json (overrides [mgmt] logdir)\n"
+    "  --once         exit 0 once a data plane finished its input and every detection is written\n"
+    "  --shm NAME     shared-memory region (overrides [mgmt] shm)\n"
+    "  --socket PATH  control socket (overrides [mgmt] socket)\n";
+
+struct Args {
+    std::string config, logdir, shm, socket;
+    bool once = false;
+};
+
+// False on bad usage (message printed).
+bool parse_args(int argc, char** argv, Args& out) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&](std::string& into) {
+            if (i + 1 >= argc) {
+                std::cerr << "recontapd: " << a << " needs a value\n" << kUsage;
+                return false;
+            }
+            into = argv[++i];
+            return true;
+        };
+        if (a == "-c" || a == "--config") {
+            if (!value(out.config)) return false;
+        } else if (a == "-l" || a == "--logdir") {
+            if (!value(out.logdir)) return false;
+        } else if (a == "--shm") {
+            if (!value(out.shm)) return false;
+        } else if (a == "--socket") {
+            if (!value(out.socket)) return false;
+        } else if (a == "--once") {
+            out.once = true;
+        } else if (a == "-h" || a == "--help") {
+            std::cout << kUsage;
+            std::exit(0);
+        } else {
+            std::cerr << "recontapd: unknown argument '" << a << "'\n" << kUsage;
+            return false;
+        }
+    }
+    return true;
+}
+
+// SIGTERM/SIGINT become readable events on a descriptor the loop polls.
+int stop_signal_fd() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace recontap;
+    Args args;
+    if (!parse_args(argc, argv, args)) return 2;
+    config::Config cfg;
+    try {
+        cfg = config::load(args.config);
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << "\n";
+        return 2;
+    }
+    mgmt::DaemonOptions options;
+    options.shm_name = args.shm.empty() ? cfg.mgmt.shm : args.shm;
+    options.socket_path = args.socket.empty() ? cfg.mgmt.socket : args.socket;
+    options.eve_path = (args.logdir.empty() ? cfg.mgmt.logdir : args.logdir) + "/eve.json";
+    options.once = args.once;
+    options.detectors = cfg.detectors;
+
+    int stop_fd = stop_signal_fd();
+    if (stop_fd < 0) {
+        std::cerr << "recontapd: signalfd: " << std::strerror(errno) << "\n";
+        return 1;
+    }
+    mgmt::Daemon daemon(options, std::cerr);
+    std::string why;
+    if (!daemon.start(why)) {
+        std::cerr << "recontapd: " << why << "\n";
+        return 1;
+    }
+    std::cerr << "recontapd: serving " << options.socket_path << ", alerts to " << options.eve_path
+              << ", waiting for " << options.shm_name << std::endl;
+    return daemon.run(stop_fd);
+}

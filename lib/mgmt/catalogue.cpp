@@ -1,0 +1,96 @@
+#include "mgmt/catalogue.hpp"
+
+namespace recontap::mgmt {
+
+namespace {
+
+constexpr const char* kMitreId = "T1596.001";
+constexpr const char* kMitreName = "Search Open Technical Databases: DNS/Passive DNS";
+constexpr const char* kInfoLeak = "Attempted Information Leak";
+
+// Next steps, from the playbook (DESIGN.md "Detections", RECON_REFERENCE.md
+// sections 3-5), in the order an analyst would do them.
+constexpr const char* kBulkSteps[] = {
+    "Check whether the host is a resolver, mail relay, monitoring or IPAM system; if so allowlist it",
+    "Group the host's queries in the window by registered domain to see which targets it resolves",
+    "Find the user and process that sent them (EDR process tree, proxy and login logs)",
+    "If the names are under your own domains, treat it as active reconnaissance and consider containment",
+};
+constexpr const char* kEnumSteps[] = {
+    "List the names queried under the base domain: brute-force wordlists show as common labels in alphabetical order",
+    "Find which guessed names resolved: those hosts are what the actor now knows",
+    "Identify the tool and user on the client (dnsrecon, amass, gobuster, massdns ...)",
+    "If the base domain is yours, review what the discovered hosts expose to the internet",
+};
+constexpr const char* kNxdSteps[] = {
+    "Look at the failed names: random labels mean wildcard tests or brute force, typos or one dead domain mean a broken application",
+    "Rule out mail-server DNSBL lookups and browser intranet-redirect probes",
+    "Look for ENUM, BULK or PDNS from the same client in the same period",
+    "Identify the process on the client that generated the failures",
+};
+constexpr const char* kSpikeSteps[] = {
+    "Compare with the client's and the site's usual volume: a new deployment, backup or update job explains many spikes",
+    "Break the spike down by registered domain and query type",
+    "If no job explains it, identify the process on the client and look for ENUM or NXD alongside",
+};
+constexpr const char* kPdnsSteps[] = {
+    "A passive-DNS, certificate-transparency or scan-database API was resolved: someone on this host is mining public data",
+    "Ask whether the host belongs to the security or threat-intel team; allowlist it if so",
+    "Find the user and process, and any other detection from this client within the correlation window",
+    "Assume your public DNS footprint is being mapped: review what passive DNS and crt.sh show about your domains",
+};
+constexpr const char* kSensSteps[] = {
+    "Check whether the queried sensitive names (vpn, admin, backup, dev, jenkins ...) exist and what they resolve to",
+    "Under an internal zone the client already knows your naming: identify the user and why they look for these services",
+    "Review the exposure and authentication of the named services",
+};
+constexpr const char* kRareSteps[] = {
+    "AXFR/IXFR: check whether the server answered with records; allow transfers only to secondaries",
+    "CHAOS version.bind/id.server: configure the server to hide its version and identity",
+    "NSEC/NSEC3/DNSKEY walking: the zone is being enumerated; consider NSEC3 or minimal responses",
+    "PTR sweep or SRV breadth: the client is mapping an address block or services; identify it",
+};
+constexpr const char* kExtSteps[] = {
+    "An address outside the internal networks reached internal DNS: check the firewall rules that let it in",
+    "Confirm whether the address is a partner, VPN pool or cloud range that belongs in internal_networks",
+    "If unknown, block or rate-limit it and review what it asked",
+};
+constexpr const char* kMisconfSteps[] = {
+    "The server answered what it must not (zone transfer, recursion for an outsider, version string): fix its configuration now",
+    "Assume the disclosed data (zone contents, version) is in the requester's hands",
+    "Hunt for follow-up activity from the same client against the disclosed hosts",
+};
+constexpr const char* kIntelSteps[] = {
+    "The client or server is on a threat-intelligence list: open an incident",
+    "Scope it: every flow and log line to or from the address across the estate",
+    "Block the address at the perimeter once scoped, and check the list entry's source and age",
+};
+
+constexpr DetectorInfo kCatalogue[] = {
+    {"BULK", "RECONTAP BULK bulk DNS queries from one host", kInfoLeak, 2, kMitreId, kMitreName, kBulkSteps},
+    {"ENUM", "RECONTAP ENUM subdomain enumeration", kInfoLeak, 2, kMitreId, kMitreName, kEnumSteps},
+    {"NXD", "RECONTAP NXD pattern of failed DNS lookups", kInfoLeak, 3, kMitreId, kMitreName, kNxdSteps},
+    {"SPIKE", "RECONTAP SPIKE DNS volume spike", "Potentially Bad Traffic", 3, kMitreId, kMitreName, kSpikeSteps},
+    {"PDNS", "RECONTAP PDNS passive DNS or open technical database lookup", kInfoLeak, 3, kMitreId, kMitreName,
+     kPdnsSteps},
+    {"SENS", "RECONTAP SENS query for sensitive subdomains or services", kInfoLeak, 2, kMitreId, kMitreName,
+     kSensSteps},
+    {"RARE", "RECONTAP RARE query for records usually not accessed", kInfoLeak, 2, kMitreId, kMitreName, kRareSteps},
+    {"EXT", "RECONTAP EXT external address querying internal DNS", kInfoLeak, 2, kMitreId, kMitreName, kExtSteps},
+    {"MISCONF", "RECONTAP MISCONF DNS misconfiguration exercised", "Misc activity", 2, kMitreId, kMitreName,
+     kMisconfSteps},
+    {"INTEL", "RECONTAP INTEL known threat-actor infrastructure", "Potentially Bad Traffic", 2, kMitreId, kMitreName,
+     kIntelSteps},
+};
+static_assert(std::size(kCatalogue) == shm::kDetectorCount, "one catalogue entry per detector");
+
+} // namespace
+
+const DetectorInfo* detector_info(uint8_t d) {
+    if (d >= shm::kDetectorCount) return nullptr;
+    return &kCatalogue[d];
+}
+
+uint32_t signature_id(uint8_t d) { return kSignatureIdBase + d; }
+
+} // namespace recontap::mgmt

@@ -1,0 +1,101 @@
+// recontapd's loop: follow the data plane's shared-memory region, drain its
+// event rings, escalate, write EVE alerts, fsync, acknowledge, serve the
+// control socket, heartbeat. Everything lives in one Daemon object.
+//
+// Delivery: records are read from a ring without moving its tail; the tail
+// advances only after their alerts are fsynced. The acknowledgement the data
+// plane waits for (daemon_delivered) is the sum of the tails, so a daemon
+// that crashes and restarts resumes exactly where the last fsync left off:
+// no record is lost; at worst alerts of one unacknowledged batch repeat.
+#pragma once
+#include "config/config.hpp"
+#include "mgmt/alert_log.hpp"
+#include "mgmt/dataplane_link.hpp"
+#include "mgmt/escalation.hpp"
+#include "mgmt/eve.hpp"
+#include "mgmt/server.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace recontap::mgmt {
+
+inline constexpr uint32_t kDrainBatch = 1024; // records per ring per round, then one fsync
+inline constexpr int kIdleWaitMs = 25;        // how long the loop sleeps when the rings are empty
+
+struct DaemonOptions {
+    std::string shm_name = "/recontap";
+    std::string socket_path = "/run/recontap/recontapd.sock";
+    std::string eve_path = "/var/log/recontap/eve.json";
+    bool once = false; // exit after one data plane's input is delivered
+    config::Detectors detectors;
+    std::size_t escalation_clients = 65536;
+    std::size_t recent_alerts = 1000;
+    std::size_t top_clients = 65536;
+};
+
+struct DeliveryCounters {
+    uint64_t records_taken = 0;  // read from rings and fsynced (alerted or suppressed)
+    uint64_t alerts_written = 0;
+    uint64_t commits = 0;
+    uint64_t commit_failures = 0;
+    uint64_t boots_attached = 0; // data-plane boots followed
+    uint64_t ring_overruns = 0;  // head ran more than a ring ahead of tail (contract broken)
+};
+
+class Daemon {
+public:
+    Daemon(DaemonOptions options, std::ostream& log);
+
+    // Opens the EVE file and the control socket.
+    bool start(std::string& why);
+
+    // Loops until stop_fd is readable (then finishes the batch in hand) or,
+    // with once, until a data plane reached input_done and all is delivered.
+    // Returns the exit status: 0, or 1 when --once lost its data plane early.
+    int run(int stop_fd);
+
+    // One turn of the loop; true when stop_fd became readable.
+    bool step(int stop_fd);
+
+    nlohmann::json handle(const nlohmann::json& request);
+
+private:
+    void follow_dataplane(uint64_t now_ns);
+    void heartbeat(uint64_t now_ns);
+    bool drain();            // true when records remain for another round
+    bool commit_batch();
+    void acknowledge();
+    void take(const shm::DetectionRecord& r);
+    bool input_delivered() const;
+    bool lost_dataplane(uint64_t now_ns) const;
+    void report_link(uint64_t now_ns);
+    void leave();
+
+    nlohmann::json status_json(uint64_t now_ns) const;
+    nlohmann::json stats_json() const;
+
+    DaemonOptions options_;
+    std::ostream& log_;
+    DataplaneLink link_;
+    Escalator escalator_;
+    EveWriter eve_;
+    ControlServer server_;
+    AlertLog alert_log_;
+    DeliveryCounters delivery_;
+
+    bool batch_open_ = false;                       // taken but not yet fsynced
+    std::array<uint64_t, shm::kMaxWorkers> batch_tail_{}; // ring tails once the batch is durable
+    std::vector<nlohmann::json> batch_alerts_;
+    uint64_t batch_records_ = 0;
+    std::string last_link_report_;
+    std::string last_commit_error_;
+    uint64_t started_ns_ = 0;
+};
+
+} // namespace recontap::mgmt

@@ -1,0 +1,148 @@
+#include "mgmt/catalogue.hpp"
+#include "mgmt/eve.hpp"
+#include "mgmt/test_records.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace recontap;
+using namespace recontap::mgmt;
+using mgmt::testing::record;
+using nlohmann::json;
+using shm::Detector;
+
+TEST(Eve, TimestampInSuricataFormat) {
+    EXPECT_EQ(eve_timestamp(mgmt::testing::kBase + 123'456'789), "2026-12-03T13:10:38.123456+0000");
+    EXPECT_EQ(eve_timestamp(0), "1970-01-01T00:00:00.000000+0000");
+}
+
+TEST(Eve, CatalogueFollowsTheDetectorEnum) {
+    for (uint8_t d = 0; d < shm::kDetectorCount; ++d) {
+        ASSERT_NE(detector_info(d), nullptr);
+        EXPECT_STREQ(detector_info(d)->id, shm::detector_name(static_cast<Detector>(d)));
+        EXPECT_FALSE(detector_info(d)->next_steps.empty());
+        EXPECT_EQ(signature_id(d), 9100001u + d);
+    }
+    EXPECT_EQ(detector_info(shm::kDetectorCount), nullptr);
+}
+
+TEST(Eve, AlertCarriesTheContractFields) {
+    shm::DetectionRecord r = record(Detector::NXD, 7, 0);
+    r.add_evidence("nxdomain", 61);
+    r.add_evidence("responses", 80);
+    std::strcpy(r.detail, "nxdomain-ratio");
+    Decision d;
+    d.emit = true;
+    d.tier = 1;
+    d.tier_reason = "no escalation rule matched";
+    d.suppressed_since_last = 4;
+    json a = json::parse(to_line(make_alert(r, d)));
+    EXPECT_EQ(a["event_type"], "alert");
+    EXPECT_EQ(a["timestamp"], "2026-12-03T13:10:38.000000+0000");
+    EXPECT_EQ(a["src_ip"], "10.0.0.7");
+    EXPECT_EQ(a["dest_ip"], "10.0.0.53");
+    EXPECT_EQ(a["src_port"], 40000);
+    EXPECT_EQ(a["dest_port"], 53);
+    EXPECT_EQ(a["proto"], "UDP");
+    EXPECT_EQ(a["app_proto"], "dns");
+    EXPECT_EQ(a["dns"]["version"], 3);
+    EXPECT_EQ(a["dns"]["queries"][0]["rrname"], "www.example.com");
+    EXPECT_EQ(a["dns"]["queries"][0]["rrtype"], "A");
+    const json& alert = a["alert"];
+    EXPECT_EQ(alert["signature_id"], 9100003);
+    EXPECT_EQ(alert["severity"], 3);
+    EXPECT_EQ(alert["signature"], "RECONTAP NXD pattern of failed DNS lookups");
+    EXPECT_EQ(alert["metadata"]["detector"], json({"NXD"}));
+    EXPECT_EQ(alert["metadata"]["tier"], json({"1"}));
+    EXPECT_EQ(alert["metadata"]["mitre_technique_id"], json({"T1596.001"}));
+    const json& ctx = alert["context"];
+    EXPECT_EQ(ctx["evidence"]["nxdomain"], 61);
+    EXPECT_EQ(ctx["evidence"]["responses"], 80);
+    EXPECT_EQ(ctx["window"]["length_s"], 60);
+    EXPECT_EQ(ctx["window"]["start"], "2026-12-03T13:09:38.000000+0000");
+    EXPECT_EQ(ctx["detail"], "nxdomain-ratio");
+    EXPECT_EQ(ctx["suppressed_since_last"], 4);
+    EXPECT_GE(ctx["next_steps"].size(), 3u);
+    EXPECT_FALSE(ctx.contains("correlated_with"));
+
+    d.tier = 2;
+    d.correlated = true;
+    d.correlated_detector = uint8_t(Detector::PDNS);
+    d.correlated_ts_ns = r.ts_ns - 5 * mgmt::testing::kSecond;
+    json t2 = make_alert(r, d);
+    EXPECT_EQ(t2["alert"]["severity"], 1);
+    EXPECT_EQ(t2["alert"]["metadata"]["tier"], json({"2"}));
+    EXPECT_EQ(t2["alert"]["context"]["correlated_with"]["detector"], "PDNS");
+    EXPECT_EQ(t2["alert"]["context"]["correlated_with"]["timestamp"], "2026-12-03T13:10:33.000000+0000");
+}
+
+TEST(Eve, RawNameBytesAndJunkTextStayValidJson) {
+    const char raw[] = {'a', '\0', char(0xff), '"', '.', 'e', 'x'};
+    shm::DetectionRecord r = record(Detector::RARE, 1, 0, 0, std::string_view(raw, sizeof raw));
+    std::memcpy(r.detail, "\xc3\x28 bad utf8", 12);
+    std::memset(r.evidence[0].key, 'k', sizeof r.evidence[0].key); // no NUL
+    r.evidence_n = 200;                                             // more than the slots
+    Decision d;
+    d.emit = true;
+    std::string line = to_line(make_alert(r, d));
+    ASSERT_EQ(line.back(), '\n');
+    EXPECT_EQ(line.find('\n'), line.size() - 1);
+    json a = json::parse(line); // throws on invalid JSON or UTF-8
+    EXPECT_EQ(a["dns"]["queries"][0]["rrname"], "a\\000\\255\\034.ex");
+    EXPECT_EQ(a["alert"]["context"]["sample_name"], "a\\000\\255\\034.ex");
+    EXPECT_EQ(a["alert"]["context"]["evidence"].size(), 1u); // unnamed slots are skipped
+    EXPECT_EQ(a["alert"]["context"]["evidence"][std::string(24, 'k')], 0);
+}
+
+TEST(Eve, Ipv6AndTcp) {
+    shm::DetectionRecord r = record(Detector::RARE, 1, 0);
+    r.client_family = 6;
+    const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+    std::memcpy(r.client, v6, 16);
+    r.transport = 6;
+    r.qtype = 252;
+    Decision d;
+    json a = make_alert(r, d);
+    EXPECT_EQ(a["src_ip"], "2001:db8::42");
+    EXPECT_EQ(a["proto"], "TCP");
+    EXPECT_EQ(a["dns"]["queries"][0]["rrtype"], "AXFR");
+}
+
+TEST(Eve, FlowIdIsStableAndNamesTheConversation) {
+    shm::DetectionRecord a = record(Detector::NXD, 1, 0), b = record(Detector::PDNS, 1, 500);
+    EXPECT_EQ(flow_id(a), flow_id(b));
+    EXPECT_LT(flow_id(a), 1ull << 51);
+    shm::DetectionRecord other_server = a;
+    other_server.server[3] = 54;
+    EXPECT_NE(flow_id(a), flow_id(other_server));
+}
+
+TEST(Eve, WriterAppendsOnlyOnCommit) {
+    std::string dir = ::testing::TempDir() + "eve-test-" + std::to_string(getpid());
+    std::string path = dir + "/sub/eve.json";
+    EveWriter w;
+    std::string why;
+    ASSERT_TRUE(w.open(path, why)) << why;
+    w.append("{\"a\":1}\n");
+    w.append("{\"b\":2}\n");
+    EXPECT_EQ(std::ifstream(path).peek(), EOF); // nothing before commit
+    ASSERT_TRUE(w.commit(why)) << why;
+    EXPECT_EQ(w.lines_committed(), 2u);
+    EXPECT_FALSE(w.has_pending());
+    std::stringstream content;
+    content << std::ifstream(path).rdbuf();
+    EXPECT_EQ(content.str(), "{\"a\":1}\n{\"b\":2}\n");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Eve, WriterReportsUnopenablePath) {
+    EveWriter w;
+    std::string why;
+    EXPECT_FALSE(w.open("/proc/self/no-such-dir/eve.json", why));
+    EXPECT_NE(why.find("cannot open /proc/self/no-such-dir/eve.json"), std::string::npos) << why;
+}

@@ -1,0 +1,149 @@
+#include "mgmt/server.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+using namespace recontap::mgmt;
+using nlohmann::json;
+
+namespace {
+
+struct Fixture {
+    std::string dir = ::testing::TempDir() + "srv-test-" + std::to_string(getpid());
+    std::string path = dir + "/run/ctl.sock";
+    ControlServer server;
+    ControlServer::Handler handler = [](const json& req) -> json {
+        if (req["cmd"] == "echo") return {{"ok", true}, {"echo", req.value("text", "")}};
+        return error_reply("unknown cmd");
+    };
+    Fixture() {
+        std::string why;
+        if (!server.open(path, why)) ADD_FAILURE() << why;
+    }
+    ~Fixture() { std::filesystem::remove_all(dir); }
+
+    int connect_client() const {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strcpy(addr.sun_path, path.c_str());
+        EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        return fd;
+    }
+    // Sends text, serves until a full reply line (or EOF) arrives.
+    std::string exchange(int fd, const std::string& text) {
+        EXPECT_EQ(send(fd, text.data(), text.size(), MSG_NOSIGNAL), ssize_t(text.size()));
+        std::string reply;
+        for (int i = 0; i < 200 && reply.find('\n') == std::string::npos; ++i) {
+            server.poll_once(10, handler);
+            char buf[4096];
+            ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) reply.append(buf, std::size_t(n));
+            if (n == 0) break;
+        }
+        return reply;
+    }
+};
+
+} // namespace
+
+TEST(Server, AnswersRequestsLineByLine) {
+    Fixture f;
+    struct stat st{};
+    ASSERT_EQ(stat(f.path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0660u);
+    int fd = f.connect_client();
+    EXPECT_EQ(json::parse(f.exchange(fd, "{\"cmd\":\"echo\",\"text\":\"hi\"}\n")), json({{"ok", true}, {"echo", "hi"}}));
+    // Two requests in one write, CRLF tolerated: two replies in order.
+    std::string both = f.exchange(fd, "{\"cmd\":\"echo\",\"text\":\"1\"}\r\n{\"cmd\":\"echo\",\"text\":\"2\"}\n");
+    for (int i = 0; i < 10 && std::count(both.begin(), both.end(), '\n') < 2; ++i) both += f.exchange(fd, "");
+    EXPECT_EQ(both, "{\"echo\":\"1\",\"ok\":true}\n{\"echo\":\"2\",\"ok\":true}\n");
+    EXPECT_EQ(f.server.counters().requests, 3u);
+    EXPECT_EQ(f.server.counters().bad_requests, 0u);
+    close(fd);
+}
+
+TEST(Server, BadRequestsGetErrorsAndAreCounted) {
+    Fixture f;
+    int fd = f.connect_client();
+    json not_json = json::parse(f.exchange(fd, "hello\n"));
+    EXPECT_EQ(not_json["ok"], false);
+    EXPECT_EQ(not_json["error"], "request is not valid JSON");
+    EXPECT_EQ(json::parse(f.exchange(fd, "[1,2]\n"))["ok"], false);
+    EXPECT_EQ(json::parse(f.exchange(fd, "{\"cmd\":7}\n"))["ok"], false);
+    EXPECT_EQ(json::parse(f.exchange(fd, "{\"cmd\":\"nope\"}\n"))["error"], "unknown cmd");
+    EXPECT_EQ(f.server.counters().bad_requests, 4u);
+    // The connection still works after errors.
+    EXPECT_EQ(json::parse(f.exchange(fd, "{\"cmd\":\"echo\"}\n"))["ok"], true);
+    close(fd);
+}
+
+TEST(Server, OversizedLineIsRefusedAndTheClientClosed) {
+    Fixture f;
+    int fd = f.connect_client();
+    std::string big(kMaxRequestLine + 10, 'x');
+    std::string reply;
+    std::size_t sent = 0;
+    for (int i = 0; i < 500 && reply.find('\n') == std::string::npos; ++i) {
+        if (sent < big.size()) {
+            ssize_t n = send(fd, big.data() + sent, big.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) sent += std::size_t(n);
+        }
+        f.server.poll_once(5, f.handler);
+        char buf[512];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) reply.append(buf, std::size_t(n));
+    }
+    EXPECT_EQ(json::parse(reply)["error"], "request line longer than 65536 bytes");
+    EXPECT_EQ(f.server.counters().oversized_requests, 1u);
+    for (int i = 0; i < 10; ++i) f.server.poll_once(5, f.handler);
+    EXPECT_EQ(f.server.clients(), 0u);
+    close(fd);
+}
+
+TEST(Server, SilentClientDoesNotBlockPolling) {
+    Fixture f;
+    int idle = f.connect_client();
+    f.exchange(idle, ""); // accepted, never speaks
+    int fd = f.connect_client();
+    EXPECT_EQ(json::parse(f.exchange(fd, "{\"cmd\":\"echo\"}\n"))["ok"], true);
+    EXPECT_EQ(f.server.clients(), 2u);
+    close(idle);
+    close(fd);
+}
+
+TEST(Server, RefusesASecondServerButReplacesAStaleSocket) {
+    Fixture f;
+    ControlServer second;
+    std::string why;
+    EXPECT_FALSE(second.open(f.path, why));
+    EXPECT_NE(why.find("another recontapd already serves"), std::string::npos) << why;
+
+    std::string stale = f.dir + "/stale.sock";
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, stale.c_str());
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    close(fd); // file left behind, nobody listening
+    ControlServer third;
+    EXPECT_TRUE(third.open(stale, why)) << why;
+}
+
+TEST(Server, RejectsAPathThatIsNotASocket) {
+    Fixture f;
+    std::string file = f.dir + "/plain";
+    close(creat(file.c_str(), 0600));
+    ControlServer s;
+    std::string why;
+    EXPECT_FALSE(s.open(file, why));
+    EXPECT_EQ(why, file + " exists and is not a socket");
+}
