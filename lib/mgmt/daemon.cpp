@@ -140,9 +140,9 @@ bool Daemon::input_delivered() const {
     return true;
 }
 
-// --once: the data plane died before input_done and its rings are empty.
-bool Daemon::lost_dataplane(uint64_t now_ns) const {
-    if (!link_.mapped() || batch_open_ || link_.alive(now_ns)) return false;
+// --once: the data plane's process died before input_done and its rings are empty.
+bool Daemon::lost_dataplane() const {
+    if (!link_.mapped() || batch_open_ || !link_.process_gone()) return false;
     const shm::RegionView& view = link_.view();
     for (uint32_t w = 0; w < view.header().n_workers; ++w)
         if (view.events(w).tail.load() != view.events(w).head.load()) return false;
@@ -181,7 +181,7 @@ int Daemon::run(int stop_fd) {
                  << " record(s), " << delivery_.alerts_written << " alert(s)" << std::endl;
             return 0;
         }
-        if (lost_dataplane(shm::monotonic_ns())) {
+        if (lost_dataplane()) {
             leave();
             log_ << "recontapd: " << link_.why_not(shm::monotonic_ns()) << " before the end of its input"
                  << std::endl;

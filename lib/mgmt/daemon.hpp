@@ -73,7 +73,7 @@ private:
     void acknowledge();
     void take(const shm::DetectionRecord& r);
     bool input_delivered() const;
-    bool lost_dataplane(uint64_t now_ns) const;
+    bool lost_dataplane() const;
     void report_link(uint64_t now_ns);
     void leave();
 

@@ -54,6 +54,10 @@ std::string DataplaneLink::why_not(uint64_t now_ns) const {
     return {};
 }
 
+bool DataplaneLink::process_gone() const {
+    return mapped() && !process_exists(header().dataplane_pid.load(std::memory_order_relaxed));
+}
+
 bool DataplaneLink::taken_by_other_daemon(uint64_t now_ns) const {
     if (!mapped()) return false;
     const shm::RegionHeader& h = header();

@@ -34,6 +34,10 @@ public:
     bool alive(uint64_t now_ns) const;
     std::string why_not(uint64_t now_ns) const;
 
+    // The mapped region's data-plane process no longer exists. (A stale
+    // heartbeat alone is not proof: start-up work may pause it.)
+    bool process_gone() const;
+
     // Another daemon with a fresh heartbeat already consumes this region:
     // rings are single-consumer, so this one must stay off them.
     bool taken_by_other_daemon(uint64_t now_ns) const;

@@ -50,4 +50,13 @@ with Env("once") as env:
     equal(rc, 0, "recontapd --once exit status")
     check("delivered: 4 record(s), 4 alert(s)" in env.daemon_log(), env.daemon_log())
     check(not os.path.exists(env.socket), "socket removed on exit")
+with Env("once-lost") as env:
+    fake = env.start_fake(SCRIPT, "--die-after-push")
+    rc, out, _ = env.finish(fake, "dying fake data plane")
+    equal((rc, out.strip()), (3, "died 4"), "fake died after pushing, before input_done")
+    daemon = env.start_daemon("--once", wait=False)
+    rc, _, _ = env.finish(daemon, "recontapd --once after its data plane died", timeout=20)
+    equal(rc, 1, "recontapd --once exit status when the data plane died early")
+    check("is gone (stale region left) before the end of its input" in env.daemon_log(), env.daemon_log())
+    equal(sorted(alerts_by(env.eve_lines())), EXPECTED, "what the dead data plane left is still alerted")
 print("ok")
