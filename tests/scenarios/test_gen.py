@@ -113,7 +113,7 @@ class GeneratorTest(unittest.TestCase):
         self.assertEqual(truth["site"]["internal_zones"], ["corp.example"])
         self.assertEqual(truth["site"]["dns_servers"][:2], ["10.0.0.53", "10.0.0.54"])
         self.assertGreater(truth["packets"], 1000)
-        self.assertEqual(len(truth["scenarios"]), 9)
+        self.assertEqual(len(truth["scenarios"]), 10)
         for a in truth["alerts"]:
             self.assertEqual(set(a), {"client", "detector", "tier", "note"})
             ipaddress.ip_address(a["client"])
@@ -122,7 +122,7 @@ class GeneratorTest(unittest.TestCase):
             self.assertTrue(a["note"])
         pairs = [(a["client"], a["detector"]) for a in truth["alerts"]]
         self.assertEqual(len(pairs), len(set(pairs)), "one alert per (client, detector)")
-        self.assertEqual(len({a["client"] for a in truth["alerts"]}), 9, "one attacker client per behaviour")
+        self.assertEqual(len({a["client"] for a in truth["alerts"]}), 10, "one attacker client per behaviour")
 
     def test_bad_arguments_are_refused(self):
         for args in (["--scenario", "nosuch"], ["--minutes", "0"], ["--demo", "--scenario", "passive"]):

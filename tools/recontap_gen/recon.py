@@ -226,10 +226,32 @@ def outsider(rng, t, client="198.51.100.77"):
     return out, [alert(client, "EXT", 2, "external client querying corp.example at the internal servers")]
 
 
+def pdns_then_probe(rng, t):
+    """Passive mining, then the same box fingerprints the name servers a minute later (PDNS correlation).
+
+    The CHAOS probe alone is a Tier 1 RARE; coming from a host that looked up a
+    passive-DNS provider within the correlation window it is Tier 2. The PDNS
+    alert itself came first, with nothing to correlate yet: Tier 1.
+    """
+    c = "10.66.0.12"
+    out = []
+    for name in ("crt.sh", "api.securitytrails.com", "api.shodan.io"):
+        out.append(Exchange(t, c, NS1, name, wire.A, answers=[wire.rr(None, wire.A, wire.rdata_a(
+            site.fake_ipv4(name)))], delay=rng.uniform(0.005, 0.05)))
+        t += rng.uniform(1, 3)
+    t += 75
+    for ns in (NS1, NS2):
+        out.append(Exchange(t, c, ns, "version.bind", wire.TXT, wire.CH, rcode=wire.REFUSED, rd=False, ra=False,
+                            delay=0.0004))
+        t += 0.03
+    return out, [alert(c, "PDNS", 1, "passive-DNS lookups, before any other detection of the host"),
+                 alert(c, "RARE", 2, "CHAOS version.bind 75 s after the host's passive-DNS lookups")]
+
+
 BEHAVIOURS = {
     "passive": passive, "dnsrecon": dnsrecon, "massdns": massdns, "axfr_refused": axfr_refused,
     "axfr_success": axfr_success, "ptr_sweep": ptr_sweep, "nsec_walk": nsec_walk, "version_bind": version_bind,
-    "outsider": outsider,
+    "outsider": outsider, "pdns_then_probe": pdns_then_probe,
 }
 # The demo's reconnaissance: every behaviour but massdns, whose thousands of packets would dwarf the rest.
 DEMO = ["passive", "dnsrecon", "axfr_success", "ptr_sweep", "nsec_walk", "version_bind", "outsider"]
