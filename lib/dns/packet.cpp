@@ -145,7 +145,7 @@ Malformed decode_address_family(const uint8_t* p, std::size_t n, PacketView& out
 
 bool link_type_supported(uint32_t linktype) {
     switch (linktype) {
-    case 0: case 1: case 101: case 108: case 113: case 228: case 229: case 276: return true;
+    case 0: case 1: case 10: case 101: case 108: case 113: case 228: case 229: case 276: return true;
     default: return false;
     }
 }
@@ -193,6 +193,10 @@ Malformed decode_packet(std::span<const uint8_t> frame, LinkType link, PacketVie
     case LinkType::ethernet:
         if (n < 14) return Malformed::l2_truncated;
         return decode_ethertype(rd16(p + 12), p + 14, n - 14, out);
+    case LinkType::fddi: // frame control, two addresses, then LLC/SNAP AA AA 03 OUI type
+        if (n < 21) return Malformed::l2_truncated;
+        if (p[13] != 0xAA || p[14] != 0xAA || p[15] != 0x03) return Malformed::l2_unsupported;
+        return decode_ethertype(rd16(p + 19), p + 21, n - 21, out);
     case LinkType::null_bsd:
     case LinkType::loop:
         return decode_address_family(p, n, out);

@@ -13,6 +13,7 @@ namespace recontap::dns {
 enum class LinkType : uint16_t {
     null_bsd = 0,     // 4-byte host-order AF header
     ethernet = 1,
+    fddi = 10,        // FDDI + 802.2 LLC/SNAP (old captures, e.g. zeek's dns-inverse-query)
     raw = 101,        // raw IPv4/IPv6, version from the first nibble
     loop = 108,       // 4-byte network-order AF header
     linux_sll = 113,

@@ -227,3 +227,15 @@ TEST(Packet, Ipv6ExtensionHeaders) {
     cut[40 + 1] = 200; // destination options claim 1608 octets
     EXPECT_EQ(decode(cut, LinkType::raw, pv), Malformed::ip_ext_truncated);
 }
+
+TEST(Packet, FddiWithSnap) {
+    PacketView pv;
+    Bytes f(13, 0x11);
+    append(f, {0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x00});
+    append(f, ipv4(tcp(kQuery, 7, 0x18), 6));
+    ASSERT_EQ(decode(f, LinkType::fddi, pv), Malformed::none);
+    EXPECT_EQ(pv.transport, Transport::tcp);
+    expect_query_payload(pv);
+    f[13] = 0x42; // not SNAP
+    EXPECT_EQ(decode(f, LinkType::fddi, pv), Malformed::l2_unsupported);
+}
