@@ -130,6 +130,25 @@ class GeneratorTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2, args)
             self.assertIn("recontap-gen", r.stderr)
 
+    def test_bench_profile_mix(self):
+        """--profile bench: the documented shares, measured on the capture itself."""
+        out = self.path("bench.pcap")
+        truth = generate(out, ["--profile", "bench", "--packets", "30000", "--seed", "5"])
+        messages = stats.read(out)
+        self.assertEqual(len(messages), 30000)
+        self.assertEqual(truth["packets"], 30000)
+        responses = [m for m in messages if m.is_response]
+        share = lambda part, whole: len(part) / len(whole)
+        self.assertAlmostEqual(share(responses, messages), 0.40, delta=0.02)
+        self.assertAlmostEqual(share([m for m in responses if m.rcode == 3], responses), 0.03, delta=0.01)
+        queries = [m for m in messages if not m.is_response]
+        hits = [m for m in queries if m.qname in stats.PROVIDERS or m.qname.split(".", 1)[0] in stats.SENSITIVE]
+        self.assertAlmostEqual(share(hits, queries), 0.05, delta=0.01)
+        self.assertAlmostEqual(share([m for m in messages if ":" in m.client], messages), 0.20, delta=0.02)
+        self.assertGreater(len({m.qname for m in queries}), 3000, "Zipf over a large name set")
+        self.assertGreater(len({m.client for m in messages}), 10000, "many clients")
+        self.assertEqual(truth["mix"]["rule_hits"], len(hits))
+
     def test_scenarios_cross_exactly_the_expected_thresholds(self):
         for folder in scenario_folders():
             with self.subTest(scenario=folder):

@@ -29,7 +29,7 @@ def _names(rng):
             break
         names.append("%s%d.%s" % (labels[i % len(labels)], i // len(labels), sites[i % len(sites)]))
     rule_names = list(site.PDNS_PROVIDERS) + ["%s.%s" % (label, sites[i]) for i, label in
-                                             enumerate(site.SENSITIVE_LABELS)]
+                                             enumerate(site.RULE_SENSITIVE_LABELS)]
     return [wire.encode_name(n) for n in names], [wire.encode_name(n) for n in rule_names]
 
 

@@ -53,7 +53,16 @@ PDNS_PROVIDERS = [
     "rapiddns.io", "web.archive.org",
 ]
 
-# RECON_REFERENCE.md section 2: labels brute-force tools try that name sensitive services.
+# Labels rules/sensitive-labels.rules names (remote access, admin, dev/staging, databases,
+# backup, directory, build): what the bench profile uses for its sensitive rule hits.
+RULE_SENSITIVE_LABELS = [
+    "vpn", "sslvpn", "webvpn", "rdp", "ssh", "sftp", "jump", "bastion", "admin", "nagios", "intranet", "extranet",
+    "internal", "dev", "staging", "preprod", "uat", "mysql", "sql", "db", "backup", "ldap", "dc", "svn", "git",
+    "gitlab", "jenkins",
+]
+
+# RECON_REFERENCE.md section 2: labels brute-force tools try that name sensitive services
+# (more than the rules flag: sso, owa, jira ... are in every word list too).
 SENSITIVE_LABELS = [
     "admin", "adfs", "backup", "bastion", "ci", "citrix", "confluence", "dc", "db", "dev", "exchange", "extranet",
     "git", "gitlab", "helpdesk", "internal", "intranet", "jenkins", "jira", "jump", "ldap", "mysql", "nagios",
