@@ -19,6 +19,7 @@ constexpr int kMaxPointerHops = 128;
 constexpr uint16_t kTypeA = 1, kTypeNs = 2, kTypeSoa = 6, kTypePtr = 12, kTypeTxt = 16,
                    kTypeAaaa = 28, kTypeOpt = 41;
 constexpr uint16_t kClassChaos = 3;
+constexpr uint16_t kOptionClientSubnet = 8;
 
 struct NameResult {
     Malformed error = Malformed::none;
@@ -102,7 +103,16 @@ Malformed read_record(const uint8_t* msg, std::size_t n, std::size_t& pos, Recor
     return Malformed::none;
 }
 
-void count_answer(const Record& rr, DnsMessage& out) {
+// TXT RDATA is a sequence of <length><octets> strings that must end exactly
+// at RDLENGTH (a string past it is the classic over-read).
+bool txt_strings_fit(const uint8_t* msg, const Record& rr) {
+    std::size_t p = rr.rdata, end = rr.rdata + rr.rdlength;
+    while (p < end) p += 1 + std::size_t(msg[p]);
+    return p == end;
+}
+
+Malformed count_answer(const uint8_t* msg, const Record& rr, DnsMessage& out) {
+    if (rr.type == kTypeTxt && !txt_strings_fit(msg, rr)) return Malformed::rr_truncated;
     ++out.answers_decoded;
     switch (rr.type) {
     case kTypeA: out.answer_a += rr.rdlength == 4; break;
@@ -113,6 +123,17 @@ void count_answer(const Record& rr, DnsMessage& out) {
     case kTypeTxt: out.chaos_txt_answer |= rr.rclass == kClassChaos; break;
     default: break;
     }
+    return Malformed::none;
+}
+
+// RFC 7871 client subnet: family 1 (IPv4) or 2 (IPv6), source prefix within
+// the family's width, and exactly the address octets the prefix needs.
+bool ecs_valid(const uint8_t* opt, std::size_t len) {
+    if (len < 4) return false;
+    uint16_t family = rd16(opt);
+    std::size_t width = family == 1 ? 32 : family == 2 ? 128 : 0;
+    std::size_t prefix = opt[2];
+    return width != 0 && prefix <= width && len - 4 == (prefix + 7) / 8;
 }
 
 // RFC 6891 OPT: class = UDP payload size, TTL = extended rcode, version, flags.
@@ -125,9 +146,11 @@ Malformed read_opt(const uint8_t* msg, const Record& rr, DnsMessage& out) {
     std::size_t p = rr.rdata, end = rr.rdata + rr.rdlength;
     while (p < end) {
         if (p + 4 > end) return Malformed::edns_bad_option;
+        uint16_t code = rd16(msg + p);
         std::size_t len = rd16(msg + p + 2);
         p += 4;
         if (p + len > end) return Malformed::edns_bad_option;
+        if (code == kOptionClientSubnet && !ecs_valid(msg + p, len)) return Malformed::edns_bad_option;
         p += len;
     }
     return Malformed::none;
@@ -153,11 +176,11 @@ Malformed read_sections(const uint8_t* msg, std::size_t n, std::size_t pos, DnsM
             Record rr;
             Malformed m = read_record(msg, n, pos, rr, out.forward_pointers);
             if (m != Malformed::none) return m;
-            if (section == 0) count_answer(rr, out);
+            if (section == 0) m = count_answer(msg, rr, out);
             else if (rr.type == kTypeOpt && !out.has_edns) {
                 m = read_opt(msg, rr, out);
-                if (m != Malformed::none) return m;
             }
+            if (m != Malformed::none) return m;
         }
     }
     return Malformed::none;

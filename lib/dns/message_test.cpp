@@ -219,3 +219,45 @@ TEST(Message, ReusedMessageIsReset) {
     EXPECT_EQ(m.rcode, 0);
     EXPECT_EQ(m.questions[0].name.view(), "b.org");
 }
+
+TEST(Message, TxtStringPastRdlength) {
+    DnsMessage m;
+    Bytes msg = dns_header(9, 0x8400, 1, 1);
+    append(msg, question("version.bind", 16, 3));
+    append(msg, rr(16, 3, 0, {9, '9', '.', '1', '8'})); // string claims 9 octets, RDATA has 4
+    ASSERT_EQ(decode_dns(msg, m), Malformed::none);
+    EXPECT_FALSE(m.chaos_txt_answer);
+    EXPECT_EQ(m.answers_decoded, 0);
+    EXPECT_EQ(m.section_error, Malformed::rr_truncated);
+    Bytes empty = dns_header(9, 0x8400, 1, 1);
+    append(empty, question("version.bind", 16, 3));
+    append(empty, rr(16, 3, 0, {0})); // one empty string: legal
+    ASSERT_EQ(decode_dns(empty, m), Malformed::none);
+    EXPECT_TRUE(m.chaos_txt_answer);
+    EXPECT_EQ(m.section_error, Malformed::none);
+}
+
+TEST(Message, ClientSubnetPrefixChecked) { // zeek dns-edns-ecs-weirds
+    auto with_ecs = [](const Bytes& ecs) {
+        Bytes msg = dns_header(5, 0x0100, 1, 0, 0, 1);
+        append(msg, question("example.com", 1));
+        Bytes option = {0, 8};
+        put16(option, uint16_t(ecs.size()));
+        append(option, ecs);
+        append(msg, opt(512, 0, 0, false, option));
+        return msg;
+    };
+    DnsMessage m;
+    ASSERT_EQ(decode_dns(with_ecs({0, 1, 24, 0, 192, 0, 2}), m), Malformed::none);
+    EXPECT_EQ(m.section_error, Malformed::none);
+    ASSERT_EQ(decode_dns(with_ecs({0, 2, 56, 0, 0x20, 1, 0xd, 0xb8, 0, 0, 0}), m), Malformed::none);
+    EXPECT_EQ(m.section_error, Malformed::none);
+    for (const Bytes& bad : {Bytes{0, 1, 32, 0, 192, 0, 2},     // /32 with 3 octets
+                             Bytes{0, 1, 255, 0, 192, 0, 2, 1}, // prefix 255 for IPv4
+                             Bytes{0, 2, 66, 0, 1, 2, 3, 4, 5, 6, 7}, // /66 needs 9 octets
+                             Bytes{0, 1, 0}}) {                 // shorter than the fixed part
+        ASSERT_EQ(decode_dns(with_ecs(bad), m), Malformed::none);
+        EXPECT_TRUE(m.has_edns);
+        EXPECT_EQ(m.section_error, Malformed::edns_bad_option);
+    }
+}
