@@ -28,6 +28,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 GEN = os.path.join(REPO, "tools", "recontap-gen")
 SCHEMA = os.path.join(os.path.dirname(REPO), "shared", "ecosystem", "suricata-eve-schema.json")
 RUN_TIMEOUT_S = 300
+DPDK_RUNTIME = "/var/run/dpdk"
 
 
 def parse_args():
@@ -117,15 +118,21 @@ def run_one(binary, capture, config, logdir, workers):
     os.makedirs(logdir)
     cmd = [binary, "-r", capture, "-c", config, "-l", logdir, "--workers", str(workers)]
     began = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        return None, "timed out after %d s: %s" % (RUN_TIMEOUT_S, " ".join(cmd)), 0.0
+        proc.kill()
+        proc.communicate()
+        return "timed out after %d s: %s" % (RUN_TIMEOUT_S, " ".join(cmd)), 0.0
+    finally:
+        # DPDK leaves its runtime folder (file prefix recontap-PID) behind; this run's is ours to remove.
+        shutil.rmtree(os.path.join(DPDK_RUNTIME, "recontap-%d" % proc.pid), ignore_errors=True)
     elapsed = time.monotonic() - began
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-5:]
-        return None, "exit %d: %s\n      %s" % (r.returncode, " ".join(cmd), "\n      ".join(tail)), elapsed
-    return r, None, elapsed
+    if proc.returncode != 0:
+        tail = (stderr or stdout).strip().splitlines()[-5:]
+        return "exit %d: %s\n      %s" % (proc.returncode, " ".join(cmd), "\n      ".join(tail)), elapsed
+    return None, elapsed
 
 
 def fmt(alert):
@@ -142,7 +149,7 @@ def check_folder(folder, binary, worker_counts, validator, tmp_root):
     failures, seen = [], {}
     for w in worker_counts:
         logdir = os.path.join(tmp, "log-w%d" % w)
-        _, error, elapsed = run_one(binary, capture, write_config(folder, tmp, w), logdir, w)
+        error, elapsed = run_one(binary, capture, write_config(folder, tmp, w), logdir, w)
         if error:
             failures.append("workers=%d: recontap %s" % (w, error))
             continue
