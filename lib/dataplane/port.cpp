@@ -67,6 +67,18 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
     if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": tx queue: " + rte_strerror(-rc));
     if (port.hw_timestamps && rte_mbuf_dyn_rx_timestamp_register(&clock.dynfield_offset, &clock.dynflag) != 0)
         port.hw_timestamps = false;
+    // net_pcap registers the Rx timestamp field itself at probe and stamps
+    // every mbuf with the capture time without advertising the offload:
+    // look the field up whatever the capabilities say; the per-mbuf flag
+    // still tells, packet by packet, whether a timestamp is there.
+    if (clock.dynfield_offset < 0) {
+        int field = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+        int flag = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
+        if (field >= 0 && flag >= 0) {
+            clock.dynfield_offset = field;
+            clock.dynflag = RTE_BIT64(flag);
+        }
+    }
     rc = rte_eth_dev_start(id);
     if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": start: " + rte_strerror(-rc));
     rte_eth_promiscuous_enable(id); // a tap sees other hosts' traffic

@@ -24,6 +24,7 @@ nlohmann::json worker_json(const shm::WorkerCountersData& d, uint64_t ring_drops
         {"malformed", malformed},
         {"forward_pointers", d.forward_pointers},
         {"last_packet_ns", d.last_packet_ns},
+        {"packets_local_time", d.packets_local_time},
         {"rule_hits", {{"pdns", d.rule_hits_pdns}, {"sensitive", d.rule_hits_sens}}},
         {"clients_active", d.clients_active},
         {"detections", d.detections},

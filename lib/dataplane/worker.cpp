@@ -11,9 +11,10 @@
 
 namespace recontap::dataplane {
 
-uint64_t PacketClock::packet_ns(const rte_mbuf* m) const {
+uint64_t PacketClock::packet_ns(const rte_mbuf* m, uint64_t& local_time_count) const {
     if (dynfield_offset >= 0 && (m->ol_flags & dynflag))
         return *RTE_MBUF_DYNFIELD(m, dynfield_offset, const uint64_t*) * dynfield_unit_ns;
+    ++local_time_count;
     // Live ports without hardware timestamps: the TSC, anchored to wall time at start.
     return wall_base_ns + (rte_rdtsc() - tsc_base) * 1'000'000'000ull / tsc_hz;
 }
@@ -51,7 +52,7 @@ void Worker::handle(rte_mbuf* m) {
     counters.rx_bytes += m->pkt_len;
     const uint8_t* data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t*)
                                           : static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, m->pkt_len, linear));
-    uint64_t ts_ns = clock.packet_ns(m);
+    uint64_t ts_ns = clock.packet_ns(m, counters.packets_local_time);
     counters.last_packet_ns = ts_ns;
     dns::Malformed why = dns::decode_packet({data, m->pkt_len}, link, pkt);
     if (why == dns::Malformed::l2_unsupported) {

@@ -39,7 +39,7 @@ struct PacketClock {
     uint64_t tsc_hz = 0;              // fallback for ports without timestamps
     uint64_t tsc_base = 0, wall_base_ns = 0;
 
-    uint64_t packet_ns(const rte_mbuf* m) const;
+    uint64_t packet_ns(const rte_mbuf* m, uint64_t& local_time_count) const;
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) Worker {
