@@ -7,6 +7,8 @@
 
 #include "dns/wire.hpp"
 
+#include <cstring>
+
 namespace recontap::dns {
 namespace {
 
@@ -66,7 +68,7 @@ NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsNa
         if (pos + 1 + c > n) return {Malformed::name_truncated};
         if constexpr (kWrite) {
             if (labels != 0) name->text[text_len++] = '.';
-            for (std::size_t i = 0; i < c; ++i) name->text[text_len + i] = char(msg[pos + 1 + i]);
+            std::memcpy(name->text + text_len, msg + pos + 1, c);
             text_len = uint16_t(text_len + c);
         }
         ++labels;
