@@ -15,6 +15,7 @@ fuzzer="$build/tests/fuzz/fuzz_decoder"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus" "$work/seeds"
+/usr/bin/python3 "$here/make_seeds.py" "$here/../corpus/cases" "$work/seeds" 2>/dev/null
 if [ -d "$pcaps" ]; then
     /usr/bin/python3 "$here/make_seeds.py" "$pcaps" "$work/seeds" 2>/dev/null
 else
