@@ -116,9 +116,14 @@ class Office:
         start = self.t0 + rng.uniform(0, min(60.0, self.duration / 2))
         end = self.t0 + self.duration
         edns = rng.random() < 0.5
-        # Browser start-up: three random single labels, NXDOMAIN (intranet-redirect detection).
+        # Browser start-up: three random single labels, NXDOMAIN (intranet-redirect detection);
+        # with a DNS search suffix the resolver library also tries <label>.corp.example.
+        suffixed = rng.random() < 0.5
         for k in range(3):
-            self.ask(start + 0.01 * k, client, server, _random_letters(rng, 7, 15), rcode=wire.NXDOMAIN)
+            label = _random_letters(rng, 7, 15)
+            self.ask(start + 0.01 * k, client, server, label, rcode=wire.NXDOMAIN)
+            if suffixed:
+                self.ask(start + 0.01 * k + 0.002, client, server, label + "." + site.ZONE, rcode=wire.NXDOMAIN)
         # Windows domain member: DC locator SRV lookups at start and every 15 minutes or so.
         if server in site.DNS_SERVERS or server == site.DNS_SERVER_V6:
             t = start + rng.uniform(0.5, 3)
