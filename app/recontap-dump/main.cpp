@@ -63,21 +63,6 @@ bool parse_args(int argc, char** argv, Options& opt) {
     return opt.file != nullptr;
 }
 
-bool link_from_dlt(int dlt, LinkType& link) {
-    switch (dlt) {
-    case DLT_NULL: link = LinkType::null_bsd; return true;
-    case DLT_EN10MB: link = LinkType::ethernet; return true;
-    case DLT_FDDI: link = LinkType::fddi; return true;
-    case 12: case 14: case 101: link = LinkType::raw; return true; // DLT_RAW differs by OS
-    case 108: link = LinkType::loop; return true;
-    case 113: link = LinkType::linux_sll; return true;
-    case 228: link = LinkType::ipv4; return true;
-    case 229: link = LinkType::ipv6; return true;
-    case 276: link = LinkType::linux_sll2; return true;
-    default: return false;
-    }
-}
-
 const char* addr_text(const IpAddr& a, char* buf, std::size_t cap) {
     if (a.family == 0) return "-";
     return inet_ntop(a.family == 4 ? AF_INET : AF_INET6, a.bytes, buf, socklen_t(cap));
@@ -136,7 +121,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     LinkType link;
-    if (!link_from_dlt(pcap_datalink(cap), link)) {
+    if (!link_type_from_dlt(pcap_datalink(cap), link)) {
         const char* dlt_name = pcap_datalink_val_to_name(pcap_datalink(cap));
         std::fprintf(stderr, "recontap-dump: %s: link type %s (%d) is not supported\n", opt.file,
                      dlt_name ? dlt_name : "unknown", pcap_datalink(cap));

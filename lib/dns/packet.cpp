@@ -143,9 +143,17 @@ Malformed decode_address_family(const uint8_t* p, std::size_t n, PacketView& out
 
 } // namespace
 
-bool link_type_supported(uint32_t linktype) {
-    switch (linktype) {
-    case 0: case 1: case 10: case 101: case 108: case 113: case 228: case 229: case 276: return true;
+bool link_type_from_dlt(int dlt, LinkType& out) {
+    switch (dlt) {
+    case 0: out = LinkType::null_bsd; return true;
+    case 1: out = LinkType::ethernet; return true;
+    case 10: out = LinkType::fddi; return true;
+    case 12: case 14: case 101: out = LinkType::raw; return true;
+    case 108: out = LinkType::loop; return true;
+    case 113: out = LinkType::linux_sll; return true;
+    case 228: out = LinkType::ipv4; return true;
+    case 229: out = LinkType::ipv6; return true;
+    case 276: out = LinkType::linux_sll2; return true;
     default: return false;
     }
 }

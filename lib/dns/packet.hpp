@@ -70,8 +70,10 @@ Malformed decode_packet(std::span<const uint8_t> frame, LinkType link, PacketVie
 Malformed decode_transport(uint8_t ip_proto, std::span<const uint8_t> l4, uint32_t ip_payload_len,
                            PacketView& out);
 
-// True when the link type value is one decode_packet understands.
-bool link_type_supported(uint32_t linktype);
+// Maps a libpcap pcap_datalink() value (DLT_*, or the LINKTYPE_* stored in
+// the file) to the LinkType decode_packet understands; false when unsupported.
+// DLT_RAW is 12 or 14 depending on the platform; LINKTYPE_RAW is 101.
+bool link_type_from_dlt(int dlt, LinkType& out);
 
 // Configured DNS service ports (53 by default; 5353, 5355, 8053 selectable).
 struct DnsPorts {

@@ -239,3 +239,16 @@ TEST(Packet, FddiWithSnap) {
     f[13] = 0x42; // not SNAP
     EXPECT_EQ(decode(f, LinkType::fddi, pv), Malformed::l2_unsupported);
 }
+
+TEST(Packet, LinkTypeFromPcapDatalink) {
+    LinkType l;
+    ASSERT_TRUE(link_type_from_dlt(1, l));
+    EXPECT_EQ(l, LinkType::ethernet);
+    for (int raw : {12, 14, 101}) {
+        ASSERT_TRUE(link_type_from_dlt(raw, l));
+        EXPECT_EQ(l, LinkType::raw);
+    }
+    ASSERT_TRUE(link_type_from_dlt(276, l));
+    EXPECT_EQ(l, LinkType::linux_sll2);
+    EXPECT_FALSE(link_type_from_dlt(105, l)); // 802.11
+}

@@ -43,16 +43,6 @@ bool have_pcaps() { return std::filesystem::exists(pcaps() / "MANIFEST.tsv"); }
 #define REQUIRE_PCAPS() \
     if (!have_pcaps()) GTEST_SKIP() << "no shared captures at " << pcaps()
 
-LinkType link_of(int dlt) {
-    switch (dlt) {
-    case 0: return LinkType::null_bsd;
-    case 10: return LinkType::fddi;
-    case 12: case 14: case 101: return LinkType::raw;
-    case 228: return LinkType::ipv4;
-    default: return LinkType::ethernet;
-    }
-}
-
 // Every frame through the production path (extractor + decode_dns). With
 // raw_udp, a UDP frame's DNS is read from every octet the IP payload holds,
 // ignoring the UDP length field (what the historic decoders did).
@@ -67,7 +57,8 @@ CaptureRun run_path(const std::filesystem::path& path, std::initializer_list<uin
     dp.n = 0;
     for (uint16_t p : ports) dp.port[dp.n++] = p;
     MessageExtractor ex(dp);
-    LinkType link = link_of(pcap_datalink(cap));
+    LinkType link;
+    EXPECT_TRUE(link_type_from_dlt(pcap_datalink(cap), link)) << path;
     DnsMessage m;
     auto record = [&](Malformed r) {
         Verdict v;
