@@ -3,6 +3,7 @@
 good input gets the TSV header and one line per question.
 usage: dump_cli.py RECONTAP_DUMP"""
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -48,6 +49,14 @@ def main():
         fields = lines[1].split("\t")
         assert fields[1:6] == ["192.0.2.1", "40000", "192.0.2.53", "53", "udp"], fields
         assert fields[12:] == ["a\\000\\009\\034\\092\\255.com", "1", "1"], fields  # escaped, one line
+
+        editcap = shutil.which("editcap")
+        if editcap:  # the same capture as pcapng gives the same lines
+            ng = os.path.join(tmp, "same.pcapng")
+            subprocess.run([editcap, "-F", "pcapng", good, ng], check=True)
+            assert run(dump, ng).stdout == res.stdout, run(dump, ng).stdout
+        else:
+            print("note: no editcap, pcapng not checked")
 
         res = run(dump, "--ports", "5353", good)  # not on the configured ports: no lines
         assert res.returncode == 0 and res.stdout.splitlines() == [HEADER], res.stdout
