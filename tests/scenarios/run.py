@@ -5,7 +5,8 @@ For each folder: make the capture (capture.pcap if the folder has one, else
 tools/recontap-gen with the folder's gen.args), run
   BUILD/app/recontap/recontap -r CAP -c CONFIG -l LOGDIR --workers W
 for each worker count, read the alerts of LOGDIR/eve.json as (src_ip,
-detector, tier) and require exactly the folder's expected.json: every
+detector, tier) and require exactly the folder's expected.json (a client
+written as a prefix, "fd00:0:0:66::/64", matches any src_ip inside it): every
 expected alert present, nothing else, the same for every worker count. Each
 alert line must also validate against Suricata's EVE schema when
 ../shared/ecosystem/suricata-eve-schema.json is there.
@@ -13,6 +14,7 @@ alert line must also validate against Suricata's EVE schema when
 Exit 0: all pass; 1: a failure; 77: the recontap binary is not built.
 """
 import argparse
+import ipaddress
 import json
 import os
 import re
@@ -135,6 +137,15 @@ def run_one(binary, capture, config, logdir, workers):
     return None, elapsed
 
 
+def client_of(src_ip, expected):
+    """An alert's src_ip, or the expected prefix it falls in (IPv6 clients aggregated by prefix)."""
+    address = ipaddress.ip_address(src_ip)
+    for client, _, _ in expected:
+        if "/" in client and address in ipaddress.ip_network(client):
+            return client
+    return src_ip
+
+
 def fmt(alert):
     return "%s %s tier %d" % alert
 
@@ -154,6 +165,7 @@ def check_folder(folder, binary, worker_counts, validator, tmp_root):
             failures.append("workers=%d: recontap %s" % (w, error))
             continue
         got, problems = read_alerts(os.path.join(logdir, "eve.json"), validator)
+        got = {(client_of(src, expected), d, tier) for src, d, tier in got}
         seen[w] = got
         failures += ["workers=%d: %s" % (w, p) for p in problems[:5]]
         missing, unexpected = sorted(expected - got), sorted(got - expected)

@@ -96,6 +96,8 @@ def main(argv=None):
             json.dump(truth, f, indent=1)
             f.write("\n")
     except OSError as e:
+        if e.filename is None:  # not a file problem: a bug, keep its traceback
+            raise
         print("recontap-gen: %s: %s" % (e.filename or args.out, e.strerror), file=sys.stderr)
         return 2
     elapsed, cpu = time.monotonic() - began, time.process_time() - began_cpu

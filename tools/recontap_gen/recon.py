@@ -120,25 +120,48 @@ def dnsrecon(rng, t):
     ]
 
 
-def massdns(rng, t, target="target-corp.com"):
-    """massdns spraying a 4000-word list under one external domain over 50 public resolvers."""
-    c = "10.66.0.30"
+def _spray(rng, t, words, target, source, resolvers, qtype):
+    """massdns's traffic: one name a query, 40 a second, each to a random resolver, mostly NXDOMAIN."""
     out = []
-    for word in site.brute_force_words(4000):  # 40 names/s for 100 s: 2400 a minute
+    for word in site.brute_force_words(words):
         name = word + "." + target
-        server = rng.choice(site.PUBLIC_RESOLVERS)
         roll = rng.random()
         rcode = wire.NOERROR if roll < 0.06 else wire.SERVFAIL if roll < 0.07 else wire.NXDOMAIN
-        out.append(Exchange(t, c, server, name, wire.A, rcode=rcode,
-                            answers=[wire.rr(None, wire.A, wire.rdata_a(site.fake_ipv4(name)))]
-                            if rcode == wire.NOERROR else (), delay=rng.uniform(0.01, 0.12)))
+        rdata = wire.rdata_a(site.fake_ipv4(name)) if qtype == wire.A else wire.rdata_aaaa(site.fake_ipv6(name))
+        out.append(Exchange(t, source(), rng.choice(resolvers), name, qtype, rcode=rcode,
+                            answers=[wire.rr(None, qtype, rdata)] if rcode == wire.NOERROR else (),
+                            delay=rng.uniform(0.01, 0.12)))
         t += rng.uniform(0.015, 0.035)
-    return out, [
-        alert(c, "BULK", 2, "2400 queries a minute from one client across 50 resolvers"),
-        alert(c, "NXD", 1, "~93% of responses NXDOMAIN/SERVFAIL"),
-        alert(c, "ENUM", 1, "4000 distinct names under target-corp.com"),
-        alert(c, "SENS", 1, "the word list holds admin, vpn, jenkins, ... under target-corp.com"),
+    return out
+
+
+def _spray_alerts(client, words, how):
+    return [
+        alert(client, "BULK", 2, "2400 queries a minute " + how),
+        alert(client, "NXD", 1, "~93% of responses NXDOMAIN/SERVFAIL"),
+        alert(client, "ENUM", 1, "%d distinct names under target-corp.com" % words),
+        alert(client, "SENS", 1, "the word list holds admin, vpn, jenkins, ... under target-corp.com"),
     ]
+
+
+def massdns(rng, t, target="target-corp.com"):
+    """massdns spraying a 4000-word list under one external domain over 50 public resolvers (100 s)."""
+    c = "10.66.0.30"
+    return (_spray(rng, t, 4000, target, lambda: c, site.PUBLIC_RESOLVERS, wire.A),
+            _spray_alerts(c, 4000, "from one client across 50 resolvers"))
+
+
+def massdns_v6(rng, t, target="target-corp.com", prefix="fd00:0:0:66:"):
+    """massdns from an IPv6 host drawing a random source address in its /64 for every query (75 s).
+
+    No single address sends more than a query or two: only the /64 aggregation
+    (DESIGN.md: IPv6 clients by prefix for rate detectors) makes it one client,
+    so the expected client is the prefix and any alert address inside it matches.
+    """
+    def source():
+        return prefix + "%x:%x:%x:%x" % tuple(rng.getrandbits(16) for _ in range(4))
+    return (_spray(rng, t, 3000, target, source, site.PUBLIC_RESOLVERS_V6, wire.AAAA),
+            _spray_alerts(prefix + ":/64", 3000, "from one /64, a fresh source address for each"))
 
 
 def axfr_refused(rng, t):
@@ -249,9 +272,9 @@ def pdns_then_probe(rng, t):
 
 
 BEHAVIOURS = {
-    "passive": passive, "dnsrecon": dnsrecon, "massdns": massdns, "axfr_refused": axfr_refused,
-    "axfr_success": axfr_success, "ptr_sweep": ptr_sweep, "nsec_walk": nsec_walk, "version_bind": version_bind,
-    "outsider": outsider, "pdns_then_probe": pdns_then_probe,
+    "passive": passive, "dnsrecon": dnsrecon, "massdns": massdns, "massdns_v6": massdns_v6,
+    "axfr_refused": axfr_refused, "axfr_success": axfr_success, "ptr_sweep": ptr_sweep, "nsec_walk": nsec_walk,
+    "version_bind": version_bind, "outsider": outsider, "pdns_then_probe": pdns_then_probe,
 }
 # The demo's reconnaissance: every behaviour but massdns, whose thousands of packets would dwarf the rest.
 DEMO = ["passive", "dnsrecon", "axfr_success", "ptr_sweep", "nsec_walk", "version_bind", "outsider"]
