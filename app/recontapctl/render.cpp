@@ -55,12 +55,12 @@ void render_status(const json& r, std::ostream& out) {
 
 void render_stats(const json& r, std::ostream& out) {
     std::vector<std::vector<std::string>> rows = {
-        {"worker", "rx_packets", "dns_queries", "dns_responses", "malformed", "detections", "ring_pending",
-         "ring_drops", "clients", "evicted"}};
+        {"worker", "packets", "queries", "responses", "malformed", "detections", "ring_pending", "ring_drops",
+         "clients", "evicted"}};
     for (const json& w : r["workers"])
-        rows.push_back({text(w["worker"]), text(w["rx_packets"]), text(w["dns_queries"]), text(w["dns_responses"]),
+        rows.push_back({text(w["worker"]), text(w["packets"]), text(w["queries"]), text(w["responses"]),
                         text(w["malformed_total"]), text(w["detections"]), text(w["ring"]["pending"]),
-                        text(w["ring"]["dropped"]), text(w["clients_active"]), text(w["clients_evicted"])});
+                        text(w["drops"]["event_ring"]), text(w["clients_active"]), text(w["drops"]["client_evictions"])});
     if (r["workers"].empty()) out << "no data plane mapped: daemon counters only\n";
     else table(rows, out);
 

@@ -26,29 +26,31 @@ json worker_json(uint32_t w, const shm::WorkerCountersData& c, bool consistent, 
     for (std::size_t m = 1; m < dns::kMalformedCount; ++m)
         malformed[std::string(dns::malformed_name(static_cast<dns::Malformed>(m)))] = c.malformed[m];
     uint64_t head = ring.head.load(std::memory_order_acquire), tail = ring.tail.load(std::memory_order_acquire);
+    // Same names as the data plane's stats.json, plus the ring's live indices.
     return {
         {"worker", w},
         {"consistent", consistent},
-        {"rx_packets", c.rx_packets},
-        {"rx_bytes", c.rx_bytes},
-        {"dns_queries", c.dns_queries},
-        {"dns_responses", c.dns_responses},
+        {"packets", c.rx_packets},
+        {"bytes", c.rx_bytes},
+        {"dns_messages", c.dns_queries + c.dns_responses},
+        {"queries", c.dns_queries},
+        {"responses", c.dns_responses},
         {"not_dns", c.not_dns},
         {"malformed_total", c.malformed_total},
         {"malformed", malformed},
         {"forward_pointers", c.forward_pointers},
-        {"rule_hits_pdns", c.rule_hits_pdns},
-        {"rule_hits_sens", c.rule_hits_sens},
-        {"clients_active", c.clients_active},
-        {"clients_evicted", c.clients_evicted},
-        {"detections", c.detections},
-        {"event_ring_drops", c.event_ring_drops},
         {"last_packet_ns", c.last_packet_ns},
-        {"tcp_messages", c.tcp_messages},
-        {"tcp_seq_gaps", c.tcp_seq_gaps},
-        {"tcp_flows_evicted", c.tcp_flows_evicted},
-        {"tcp_messages_truncated", c.tcp_messages_truncated},
-        {"ring", {{"head", head}, {"tail", tail}, {"pending", head - tail}, {"dropped", ring.dropped.load()}}},
+        {"packets_local_time", c.packets_local_time},
+        {"rule_hits", {{"pdns", c.rule_hits_pdns}, {"sensitive", c.rule_hits_sens}}},
+        {"clients_active", c.clients_active},
+        {"detections", c.detections},
+        {"tcp", {{"messages", c.tcp_messages}, {"seq_gaps", c.tcp_seq_gaps}, {"truncated", c.tcp_messages_truncated}}},
+        {"drops",
+         {{"event_ring", ring.dropped.load()},
+          {"event_ring_seen_by_worker", c.event_ring_drops},
+          {"client_evictions", c.clients_evicted},
+          {"tcp_flow_evictions", c.tcp_flows_evicted}}},
+        {"ring", {{"head", head}, {"tail", tail}, {"pending", head - tail}}},
     };
 }
 
@@ -123,7 +125,7 @@ json Daemon::status_json(uint64_t now_ns) const {
 
 json Daemon::stats_json() const {
     json workers = json::array(), totals = json::object(), drops = json::object();
-    uint64_t ring_drops = 0, worker_ring_drops = 0, evicted = 0;
+    uint64_t ring_drops = 0, evicted = 0;
     if (link_.mapped()) {
         const shm::RegionView& view = link_.view();
         for (uint32_t w = 0; w < view.header().n_workers; ++w) {
@@ -132,20 +134,18 @@ json Daemon::stats_json() const {
             workers.push_back(worker_json(w, c, consistent, view.events(w)));
             accumulate(totals, workers.back());
             ring_drops += view.events(w).dropped.load();
-            worker_ring_drops += c.event_ring_drops;
             evicted += c.clients_evicted;
         }
         const shm::RegionHeader& h = view.header();
         drops["steer"] = h.steer_drops.load();
         drops["rx_missed"] = h.rx_missed.load();
-        totals["region_rx_packets"] = h.rx_packets.load();
+        totals["port_rx_packets"] = h.rx_packets.load();
     }
     totals.erase("consistent");
     const EscalationCounters& e = escalator_.counters();
     const ServerCounters& s = server_.counters();
     drops["event_ring"] = ring_drops;
-    drops["event_ring_reported_by_workers"] = worker_ring_drops;
-    drops["clients_evicted"] = evicted;
+    drops["client_evictions"] = evicted;
     drops["escalation_clients_evicted"] = e.clients_evicted;
     drops["alert_log_untracked"] = alert_log_.untracked_alerts();
     return {

@@ -107,7 +107,7 @@ TEST(Daemon, StatsShowCountersAndDrops) {
     ASSERT_TRUE(d.start(why)) << why;
     ASSERT_TRUE(step_until(d, [&] { return dp.header().daemon_delivered.load() == shm::kEventRingSlots; }));
     json stats = d.handle({{"cmd", "stats"}});
-    EXPECT_EQ(stats["workers"][0]["rx_packets"], 1234);
+    EXPECT_EQ(stats["workers"][0]["packets"], 1234);
     EXPECT_EQ(stats["workers"][0]["malformed"]["name_pointer_loop"], 3);
     EXPECT_EQ(stats["workers"][0]["malformed"]["l2_truncated"], 0);
     EXPECT_EQ(stats["totals"]["malformed"]["name_pointer_loop"], 3);

@@ -38,15 +38,17 @@ with Env("cli") as env:
 
     stats = env.ctl_json("stats")
     w0, w1 = stats["workers"]
-    equal((w0["rx_packets"], w0["dns_queries"], w0["malformed_total"]), (1000, 600, 4), "worker 0 counters")
+    equal((w0["packets"], w0["queries"], w0["dns_messages"], w0["malformed_total"]), (1000, 600, 980, 4),
+          "worker 0 counters")
     equal(w0["malformed"]["name_pointer_loop"], 3, "worker 0 name_pointer_loop")
     equal(w0["malformed"]["dns_short_header"], 1, "worker 0 dns_short_header")
-    equal(w0["ring"], {"head": 4, "tail": 4, "pending": 0, "dropped": 0}, "worker 0 ring")
-    equal(w1["clients_evicted"], 4, "worker 1 evictions")
+    equal(w0["ring"], {"head": 4, "tail": 4, "pending": 0}, "worker 0 ring")
+    equal(w0["drops"]["event_ring"], 0, "worker 0 ring drops")
+    equal(w1["drops"]["client_evictions"], 4, "worker 1 evictions")
     equal(stats["totals"]["malformed"]["name_pointer_loop"], 5, "malformed summed over workers")
-    equal(stats["totals"]["rx_packets"], 2100, "rx_packets summed")
+    equal(stats["totals"]["packets"], 2100, "packets summed")
     equal((stats["drops"]["steer"], stats["drops"]["rx_missed"], stats["drops"]["event_ring"],
-           stats["drops"]["clients_evicted"]), (7, 2, 0, 4), "drops")
+           stats["drops"]["client_evictions"]), (7, 2, 0, 4), "drops")
     equal((stats["daemon"]["records_taken"], stats["daemon"]["alerts_written"], stats["daemon"]["eve_lines"]),
           (6, 4, 4), "daemon delivery counters")
 
@@ -69,7 +71,7 @@ with Env("cli") as env:
     out = env.ctl("status").stdout
     check("attached" in out and "input_done" in out and "tier 2: 1" in out, out)
     out = env.ctl("stats").stdout
-    check("name_pointer_loop" in out and "rx_packets" in out and "steer" in out, out)
+    check("name_pointer_loop" in out and "packets" in out and "steer" in out, out)
     out = env.ctl("detections").stdout
     check("10.0.3.3" in out and "BULK" in out and "crt.sh" in out, out)
     out = env.ctl("top").stdout
