@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 
 namespace recontap::dataplane {
@@ -40,7 +41,15 @@ void eal_start(const EalOptions& opts, const char* argv0) {
         throw std::runtime_error(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
 }
 
-void eal_stop() { rte_eal_cleanup(); }
+void eal_stop() {
+    // --in-memory would leave no runtime folder but cannot be combined with
+    // --no-huge; remove this process's own folder (named by its unique
+    // --file-prefix) so runs do not pile up under /var/run/dpdk.
+    std::string runtime_dir = rte_eal_get_runtime_dir();
+    rte_eal_cleanup();
+    std::error_code ec;
+    if (runtime_dir.find("/recontap-") != std::string::npos) std::filesystem::remove_all(runtime_dir, ec);
+}
 
 Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
     Port port;
