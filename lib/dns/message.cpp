@@ -1,8 +1,14 @@
 // DNS message decoding. Names follow RFC 9267: every pointer target is
 // checked, pointer chains are bounded, labels ≤ 63, names ≤ 255 wire octets,
-// and no byte past the span is read. The work per name is bounded by
-// 255 label octets plus 2 × kMaxPointerHops, so a message costs time linear
-// in its size whatever its pointers do.
+// and no byte past the span is read.
+//
+// Cost: only the names that are kept (the first kMaxQuestionsKept questions)
+// are expanded through their pointers, at most 255 label octets plus
+// kMaxPointerHops hops each. Every other name (later questions, record
+// owners) is skipped in place: its labels are checked, its final pointer's
+// target is range-checked but not followed. Following them all would let a
+// 9 KB message of 1400 pointers into one 128-hop chain cost about 1 ms
+// (measured) instead of a few microseconds.
 #include "dns/message.hpp"
 
 #include "dns/wire.hpp"
@@ -28,9 +34,7 @@ struct NameResult {
     std::size_t next = 0; // offset just after the name in the record being read
 };
 
-// Reads the name at `start`. When kWrite, fills `name`; otherwise only
-// validates (names of questions beyond kMaxQuestionsKept and of records).
-template <bool kWrite>
+// Reads and expands the name at `start` into `name`.
 NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsName* name,
                      uint16_t& forward_pointers) {
     std::size_t pos = start;
@@ -66,19 +70,40 @@ NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsNa
         wire_len += std::size_t(c) + 1;
         if (wire_len > kMaxWireName) return {Malformed::name_too_long};
         if (pos + 1 + c > n) return {Malformed::name_truncated};
-        if constexpr (kWrite) {
-            if (labels != 0) name->text[text_len++] = '.';
-            std::memcpy(name->text + text_len, msg + pos + 1, c);
-            text_len = uint16_t(text_len + c);
-        }
+        if (labels != 0) name->text[text_len++] = '.';
+        std::memcpy(name->text + text_len, msg + pos + 1, c);
+        text_len = uint16_t(text_len + c);
         ++labels;
         pos += 1 + std::size_t(c);
     }
-    if constexpr (kWrite) {
-        name->len = text_len;
-        name->labels = labels;
-    }
+    name->len = text_len;
+    name->labels = labels;
     return {Malformed::none, next != 0 ? next : pos + 1};
+}
+
+// Finds where the name at `pos` ends without following its pointer: labels
+// in place are checked (type, length, bounds); a final pointer must land
+// after the header, inside the message and not on itself.
+NameResult skip_name(const uint8_t* msg, std::size_t n, std::size_t pos) {
+    std::size_t wire_len = 1;
+    for (;;) {
+        if (pos >= n) return {Malformed::name_truncated};
+        uint8_t c = msg[pos];
+        uint8_t kind = c & 0xC0;
+        if (kind == 0xC0) {
+            if (pos + 1 >= n) return {Malformed::name_truncated};
+            std::size_t target = std::size_t(c & 0x3F) << 8 | msg[pos + 1];
+            if (target < kHeaderLen) return {Malformed::name_pointer_into_header};
+            if (target >= n) return {Malformed::name_truncated};
+            if (target == pos) return {Malformed::name_pointer_loop};
+            return {Malformed::none, pos + 2};
+        }
+        if (kind != 0) return {Malformed::name_bad_label_type};
+        if (c == 0) return {Malformed::none, pos + 1};
+        wire_len += std::size_t(c) + 1;
+        if (wire_len > kMaxWireName) return {Malformed::name_too_long};
+        pos += 1 + std::size_t(c);
+    }
 }
 
 struct Record {
@@ -88,10 +113,9 @@ struct Record {
 };
 
 // Reads one resource record at pos; on success pos moves past it.
-Malformed read_record(const uint8_t* msg, std::size_t n, std::size_t& pos, Record& rr,
-                      uint16_t& forward_pointers) {
+Malformed read_record(const uint8_t* msg, std::size_t n, std::size_t& pos, Record& rr) {
     if (pos >= n) return Malformed::dns_count_overflow;
-    NameResult owner = read_name<false>(msg, n, pos, nullptr, forward_pointers);
+    NameResult owner = skip_name(msg, n, pos);
     if (owner.error != Malformed::none) return owner.error;
     std::size_t p = owner.next;
     if (p + 10 > n) return Malformed::rr_truncated;
@@ -176,7 +200,7 @@ Malformed read_sections(const uint8_t* msg, std::size_t n, std::size_t pos, DnsM
     for (int section = 0; section < 3; ++section) {
         for (uint32_t i = 0; i < counts[section]; ++i) {
             Record rr;
-            Malformed m = read_record(msg, n, pos, rr, out.forward_pointers);
+            Malformed m = read_record(msg, n, pos, rr);
             if (m != Malformed::none) return m;
             if (section == 0) m = count_answer(msg, rr, out);
             else if (rr.type == kTypeOpt && !out.has_edns) {
@@ -220,8 +244,7 @@ Malformed decode_dns(std::span<const uint8_t> span, DnsMessage& out) {
         } else {
             bool keep = i < uint32_t(kMaxQuestionsKept);
             DnsQuestion* q = keep ? &out.questions[i] : nullptr;
-            NameResult r = keep ? read_name<true>(msg, n, pos, &q->name, out.forward_pointers)
-                                : read_name<false>(msg, n, pos, nullptr, out.forward_pointers);
+            NameResult r = keep ? read_name(msg, n, pos, &q->name, out.forward_pointers) : skip_name(msg, n, pos);
             m = r.error;
             if (m == Malformed::none && r.next + 4 > n) m = Malformed::dns_question_truncated;
             if (m == Malformed::none) {

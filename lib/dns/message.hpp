@@ -46,7 +46,7 @@ struct DnsMessage {
     uint16_t edns_udp_size = 0;
     uint8_t edns_version = 0;
 
-    uint16_t forward_pointers = 0;   // legal but unusual; counted
+    uint16_t forward_pointers = 0;   // legal but unusual; counted in the kept (expanded) names
     // Set when the question decoded but a later section is corrupt: the
     // question is still reported (a corrupt additional must not hide it).
     Malformed section_error = Malformed::none;

@@ -177,3 +177,25 @@ TEST(Name, BytesKeptExactAndEscapedForOutput) { // suricata PR 2771, zeek ecs-ba
     n = escape_name(v, out, 3);
     EXPECT_EQ(std::string_view(out, n), "a");
 }
+
+TEST(Name, NamesNotKeptAreSkippedInPlaceWithRangeChecks) {
+    DnsMessage m;
+    Bytes body;
+    for (int i = 0; i < kMaxQuestionsKept; ++i) append(body, with_type(wire_name("a.example")));
+    Bytes bad_later = body;
+    append(bad_later, with_type({1, 'b', 0xC0, 0x03})); // fifth question: pointer into the header
+    ASSERT_EQ(decode_question(bad_later, m, kMaxQuestionsKept + 1), Malformed::none);
+    EXPECT_EQ(m.questions_kept, kMaxQuestionsKept);
+    EXPECT_EQ(m.section_error, Malformed::name_pointer_into_header);
+
+    Bytes self = body;
+    std::size_t at = 12 + self.size();
+    append(self, with_type({0xC0, uint8_t(at)})); // fifth question points at itself
+    ASSERT_EQ(decode_question(self, m, kMaxQuestionsKept + 1), Malformed::none);
+    EXPECT_EQ(m.section_error, Malformed::name_pointer_loop);
+
+    Bytes reserved = body;
+    append(reserved, with_type({0x80, 0}));
+    ASSERT_EQ(decode_question(reserved, m, kMaxQuestionsKept + 1), Malformed::none);
+    EXPECT_EQ(m.section_error, Malformed::name_bad_label_type);
+}
