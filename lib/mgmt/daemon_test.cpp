@@ -165,6 +165,41 @@ TEST(Daemon, OnceExitsWhenInputIsDelivered) {
     EXPECT_EQ(lines[0]["alert"]["metadata"]["tier"][0], "2");
 }
 
+TEST(Daemon, NothingIsAcknowledgedUntilTheAlertsAreOnDisk) {
+    Fixture f;
+    f.options.eve_path = "/dev/full"; // every write fails: ENOSPC
+    shm::Region dp = f.dataplane(1);
+    dp.view().events(0).try_push(record(Detector::NXD, 1, 0));
+    Daemon d(f.options, f.log);
+    std::string why;
+    ASSERT_TRUE(d.start(why)) << why;
+    for (int i = 0; i < 20; ++i) d.step(-1);
+    EXPECT_EQ(dp.view().events(0).tail.load(), 0u);
+    EXPECT_EQ(dp.header().daemon_delivered.load(), 0u);
+    json stats = d.handle({{"cmd", "stats"}});
+    EXPECT_GE(stats["daemon"]["commit_failures"], 1);
+    EXPECT_EQ(stats["daemon"]["records_taken"], 0);
+    EXPECT_EQ(d.handle({{"cmd", "detections"}})["detections"].size(), 0u); // shown only once written
+    EXPECT_NE(f.log.str().find("cannot write alerts, will retry"), std::string::npos) << f.log.str();
+}
+
+TEST(Daemon, ReportsWhyTheDataPlaneIsDetached) {
+    Fixture f;
+    shm::Region dp = f.dataplane(1);
+    Daemon d(f.options, f.log);
+    std::string why;
+    ASSERT_TRUE(d.start(why)) << why;
+    d.step(-1);
+    EXPECT_EQ(d.handle({{"cmd", "status"}})["dataplane"]["attached"], true);
+    dp.header().dataplane_heartbeat_ns.store(shm::monotonic_ns() - 5 * mgmt::testing::kSecond);
+    json status = d.handle({{"cmd", "status"}});
+    EXPECT_EQ(status["dataplane"]["attached"], false);
+    EXPECT_EQ(status["dataplane"]["reason"].get<std::string>().rfind("data plane heartbeat stale for 5", 0), 0u)
+        << status["dataplane"];
+    dp.header().dataplane_state.store(uint32_t(shm::DataplaneState::stopped));
+    EXPECT_EQ(d.handle({{"cmd", "status"}})["dataplane"]["reason"], "data plane stopped");
+}
+
 TEST(Daemon, StaysOffARegionAnotherDaemonConsumes) {
     Fixture f;
     shm::Region dp = f.dataplane(1);

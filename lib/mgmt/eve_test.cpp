@@ -146,3 +146,15 @@ TEST(Eve, WriterReportsUnopenablePath) {
     EXPECT_FALSE(w.open("/proc/self/no-such-dir/eve.json", why));
     EXPECT_NE(why.find("cannot open /proc/self/no-such-dir/eve.json"), std::string::npos) << why;
 }
+
+TEST(Eve, FailedWriteKeepsLinesPendingAndCounts) {
+    EveWriter w;
+    std::string why;
+    ASSERT_TRUE(w.open("/dev/full", why)) << why;
+    w.append("{\"a\":1}\n");
+    EXPECT_FALSE(w.commit(why));
+    EXPECT_NE(why.find("/dev/full: No space left on device"), std::string::npos) << why;
+    EXPECT_TRUE(w.has_pending());
+    EXPECT_EQ(w.write_errors(), 1u);
+    EXPECT_EQ(w.lines_committed(), 0u);
+}
