@@ -153,7 +153,8 @@ int run(const RunOptions& opts) {
             inboxes.push_back(r);
             workers.push_back(std::make_unique<Worker>(w, s.cfg, s.rules, region.view(), r, s.capture.link, clock));
         }
-        Steering steering(inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty());
+        Steering steering(inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(), ports[0].pool,
+                          clock);
 
         std::atomic<bool> finish{false};
         std::vector<Launch> launches(n_workers);
@@ -186,7 +187,7 @@ int run(const RunOptions& opts) {
                 next_heartbeat = now + heartbeat_every;
                 h.dataplane_heartbeat_ns.store(shm::monotonic_ns());
                 h.rx_packets.store(received);
-                h.steer_drops.store(steering.drops());
+                h.steer_drops.store(steering.counters().drops);
                 answer_control(region);
             }
             if (!opts.capture.empty()) {
@@ -199,11 +200,13 @@ int run(const RunOptions& opts) {
         finish.store(true, std::memory_order_release);
         rte_eal_mp_wait_lcore();
         h.rx_packets.store(received);
-        h.steer_drops.store(steering.drops());
+        h.steer_drops.store(steering.counters().drops);
         h.dataplane_state.store(uint32_t(shm::DataplaneState::input_done));
 
         totals.port_rx_packets = received;
-        totals.steer_drops = steering.drops();
+        totals.steer_drops = steering.counters().drops;
+        totals.steering = steering.counters();
+        totals.reassembly = steering.reassembly_counters();
         for (const Port& p : ports) {
             rte_eth_stats st{};
             if (rte_eth_stats_get(p.id, &st) == 0) totals.port_missed += st.imissed + st.rx_nombuf + st.ierrors;

@@ -17,6 +17,7 @@ nlohmann::json worker_json(const shm::WorkerCountersData& d, uint64_t ring_drops
         {"packets", d.rx_packets},
         {"bytes", d.rx_bytes},
         {"dns_messages", d.dns_queries + d.dns_responses},
+        {"dns_rejected", d.dns_rejected},
         {"queries", d.dns_queries},
         {"responses", d.dns_responses},
         {"not_dns", d.not_dns},
@@ -53,7 +54,16 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
     }
     sum.last_packet_ns = 0; // a sum of times means nothing; per worker only
     nlohmann::json total = worker_json(sum, ring_drops_total);
+    // Frames as read from the ports; workers also count the datagrams the
+    // steering stage rebuilt from fragments, so their sum can differ.
+    total["packets"] = totals.port_rx_packets;
+    total["ip_fragments"] = {{"fragments", totals.reassembly.fragments}, {"datagrams", totals.reassembly.datagrams},
+                             {"too_big", totals.reassembly.too_big}, {"bad_fragment", totals.reassembly.bad_fragment},
+                             {"evicted", totals.reassembly.evicted}, {"expired", totals.reassembly.expired}};
     total["drops"]["steer"] = totals.steer_drops;
+    total["drops"]["reassembled_datagrams"] = totals.steering.datagram_drops;
+    total["drops"]["fragments_incomplete"] = totals.reassembly.evicted + totals.reassembly.expired +
+                                             totals.reassembly.too_big + totals.reassembly.bad_fragment;
     total["drops"]["port_missed"] = totals.port_missed;
     total["drops"]["undelivered_detections"] = totals.undelivered;
     return {

@@ -1,6 +1,7 @@
 // Final counters of a run, as LOGDIR/stats.json: packets, DNS messages,
 // malformed by reason, every drop, per worker and in total.
 #pragma once
+#include "dataplane/steer.hpp"
 #include "shm/region.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,8 @@ struct RunTotals {
     uint64_t steer_drops = 0;
     uint64_t undelivered = 0;   // detections the daemon did not acknowledge
     std::string capture;
+    SteeringCounters steering;
+    dns::IpReassemblyCounters reassembly;
 };
 
 nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals);

@@ -10,19 +10,16 @@
 namespace recontap::dataplane {
 
 Steering::Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsPorts ports, bool lossless,
-                   unsigned ipv6_prefix)
+                   rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix)
     : inboxes_(std::move(inboxes)), link_(link), ports_(ports), lossless_(lossless), ipv6_prefix_(ipv6_prefix),
-      staged_(inboxes_.size()) {
-    for (auto& s : staged_) s.reserve(kBurst);
+      staged_(inboxes_.size()), pool_(pool), clock_(clock) {
+    for (auto& s : staged_) s.reserve(kBurst * 2);
 }
 
-unsigned Steering::worker_for(const rte_mbuf* m) {
+unsigned Steering::worker_for(const dns::PacketView& p, bool decoded) {
     unsigned n = unsigned(inboxes_.size());
     if (n == 1) return 0;
-    dns::PacketView p;
-    // Headers sit in the first segment; a frame cut there just fails to decode.
-    auto why = dns::decode_packet({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, link_, p);
-    if (why != dns::Malformed::none || (!ports_.contains(p.sport) && !ports_.contains(p.dport)))
+    if (!decoded || (!ports_.contains(p.sport) && !ports_.contains(p.dport)))
         return unsigned(round_robin_++ % n); // not DNS or malformed: any worker counts it
     bool src = detect::client_is_source(p, ports_, detect::peek_qr(p));
     state::ClientKey k = state::ClientTable::make_key(src ? p.src : p.dst, ipv6_prefix_);
@@ -34,8 +31,91 @@ unsigned Steering::worker_for(const rte_mbuf* m) {
     return unsigned(h % n);
 }
 
+// A raw IPv4/IPv6 + UDP frame around the reassembled payload, so the worker
+// decodes it with the same code as every other frame. Chained mbufs carry
+// datagrams larger than one data room.
+rte_mbuf* Steering::datagram_frame(const dns::PacketView& whole, const rte_mbuf* last_fragment) {
+    if (whole.transport != dns::Transport::udp) return nullptr; // DNS over fragmented TCP: not seen in practice
+    uint8_t hdr[48] = {};
+    uint32_t udp_len = 8 + whole.payload_len;
+    unsigned ip_len;
+    if (whole.src.family == 4) {
+        ip_len = 20;
+        hdr[0] = 0x45;
+        hdr[2] = uint8_t((20 + udp_len) >> 8), hdr[3] = uint8_t(20 + udp_len);
+        hdr[8] = 64, hdr[9] = 17;
+        std::memcpy(hdr + 12, whole.src.bytes, 4);
+        std::memcpy(hdr + 16, whole.dst.bytes, 4);
+    } else {
+        ip_len = 40;
+        hdr[0] = 0x60;
+        hdr[4] = uint8_t(udp_len >> 8), hdr[5] = uint8_t(udp_len);
+        hdr[6] = 17, hdr[7] = 64;
+        std::memcpy(hdr + 8, whole.src.bytes, 16);
+        std::memcpy(hdr + 24, whole.dst.bytes, 16);
+    }
+    uint8_t* udp = hdr + ip_len;
+    udp[0] = uint8_t(whole.sport >> 8), udp[1] = uint8_t(whole.sport);
+    udp[2] = uint8_t(whole.dport >> 8), udp[3] = uint8_t(whole.dport);
+    udp[4] = uint8_t(udp_len >> 8), udp[5] = uint8_t(udp_len);
+
+    rte_mbuf* head = rte_pktmbuf_alloc(pool_);
+    if (!head) return nullptr;
+    const uint8_t* parts[2] = {hdr, whole.payload};
+    uint32_t lens[2] = {ip_len + 8, whole.payload_len};
+    rte_mbuf* seg = head;
+    for (int i = 0; i < 2; ++i) {
+        uint32_t done = 0;
+        while (done < lens[i]) {
+            uint16_t room = rte_pktmbuf_tailroom(seg);
+            if (room == 0) {
+                rte_mbuf* next = rte_pktmbuf_alloc(pool_);
+                if (!next || rte_pktmbuf_chain(head, next) != 0) {
+                    if (next) rte_pktmbuf_free(next);
+                    rte_pktmbuf_free(head);
+                    return nullptr;
+                }
+                seg = next;
+                continue;
+            }
+            uint32_t take = std::min<uint32_t>(room, lens[i] - done);
+            std::memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t*, seg->data_len), parts[i] + done, take);
+            seg->data_len = uint16_t(seg->data_len + take);
+            head->pkt_len += take;
+            done += take;
+        }
+    }
+    head->packet_type = kReassembledFrame;
+    // Keep the capture timestamp of the fragment that completed the datagram.
+    head->ol_flags |= last_fragment->ol_flags;
+    std::memcpy(&head->dynfield1, &last_fragment->dynfield1, sizeof head->dynfield1);
+    return head;
+}
+
+void Steering::stage(rte_mbuf* m, unsigned worker) { staged_[worker].push_back(m); }
+
 void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
-    for (unsigned i = 0; i < n; ++i) staged_[worker_for(pkts[i])].push_back(pkts[i]);
+    for (unsigned i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        dns::PacketView p;
+        // Headers sit in the first segment; a frame cut there just fails to decode.
+        auto why = dns::decode_packet({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, link_, p);
+        if (p.is_fragment && (why == dns::Malformed::none || why == dns::Malformed::ip_fragment_non_first)) {
+            ++counters_.fragments;
+            fragments_.feed(p, clock_.packet_ns(m, local_time_packets_), [&](dns::Malformed whole_why, const dns::PacketView& whole) {
+                rte_mbuf* frame = whole_why == dns::Malformed::none ? datagram_frame(whole, m) : nullptr;
+                if (!frame) {
+                    ++counters_.datagram_drops;
+                    return;
+                }
+                ++counters_.datagrams;
+                stage(frame, worker_for(whole, true));
+            });
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        stage(m, worker_for(p, why == dns::Malformed::none));
+    }
     for (std::size_t w = 0; w < staged_.size(); ++w) {
         auto& s = staged_[w];
         unsigned done = 0;
@@ -44,7 +124,7 @@ void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
                                               unsigned(s.size()) - done, nullptr);
             if (done == s.size()) break;
             if (!lossless_) {
-                drops_ += s.size() - done;
+                counters_.drops += s.size() - done;
                 rte_pktmbuf_free_bulk(s.data() + done, unsigned(s.size()) - done);
                 break;
             }

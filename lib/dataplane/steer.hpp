@@ -4,7 +4,9 @@
 // response) through that worker's rte_ring. Used for vdevs and NICs without
 // per-direction RSS flow rules.
 #pragma once
+#include "dns/ip_reassembly.hpp"
 #include "dns/packet.hpp"
+#include "dataplane/worker.hpp"
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -14,26 +16,44 @@
 
 namespace recontap::dataplane {
 
+// mbuf->packet_type value marking a frame built from reassembled fragments
+// (raw IP, no link header). PMDs never set all bits of packet_type.
+inline constexpr uint32_t kReassembledFrame = 0xffffffffu;
+
+struct SteeringCounters {
+    uint64_t drops = 0;              // live input: a worker ring was full
+    uint64_t fragments = 0;          // fragments taken into reassembly
+    uint64_t datagrams = 0;          // reassembled datagrams handed on
+    uint64_t datagram_drops = 0;     // no mbuf for a reassembled datagram, or not UDP
+};
+
 class Steering {
 public:
     // lossless: offline input waits for room in a worker's ring instead of
     // dropping (a capture must be read whole); live input drops and counts.
     Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsPorts ports, bool lossless,
-             unsigned ipv6_prefix = 64);
+             rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix = 64);
 
-    unsigned worker_for(const rte_mbuf* m);
     void dispatch(rte_mbuf** pkts, unsigned n);
-    uint64_t drops() const { return drops_; }
+    const SteeringCounters& counters() const { return counters_; }
+    const dns::IpReassemblyCounters& reassembly_counters() const { return fragments_.counters(); }
 
 private:
     static constexpr unsigned kBurst = 64;
+    unsigned worker_for(const dns::PacketView& p, bool decoded);
+    void stage(rte_mbuf* m, unsigned worker);
+    rte_mbuf* datagram_frame(const dns::PacketView& whole, const rte_mbuf* last_fragment);
     std::vector<rte_ring*> inboxes_;
     dns::LinkType link_;
     dns::DnsPorts ports_;
     bool lossless_;
     unsigned ipv6_prefix_;
+    rte_mempool* pool_;
+    const PacketClock& clock_;
+    uint64_t local_time_packets_ = 0;
     uint64_t round_robin_ = 0;
-    uint64_t drops_ = 0;
+    SteeringCounters counters_;
+    dns::IpReassembly fragments_;
     std::vector<std::vector<rte_mbuf*>> staged_; // per worker, reserved once
 };
 

@@ -1,5 +1,6 @@
 #include "dataplane/worker.hpp"
 
+#include "dataplane/steer.hpp"
 #include "shm/region.hpp"
 
 #include <rte_cycles.h>
@@ -29,17 +30,18 @@ Worker::Worker(unsigned index_, const config::Config& cfg, std::shared_ptr<const
       index(index_),
       sink(region.events(index_), counters),
       engine(cfg, std::move(rules), sink, uint8_t(index_), counters),
-      tcp() {}
+      extractor(cfg.dataplane.dns_ports) {}
 
 void Worker::count_malformed(dns::Malformed why) {
     ++counters.malformed[static_cast<std::size_t>(why)];
     ++counters.malformed_total;
 }
 
-void Worker::handle_dns(uint64_t ts_ns, std::span<const uint8_t> message) {
+void Worker::handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message) {
     dns::Malformed why = dns::decode_dns(message, msg);
     counters.forward_pointers += msg.forward_pointers;
     if (why != dns::Malformed::none) {
+        ++counters.dns_rejected;
         count_malformed(why);
         return;
     }
@@ -54,27 +56,17 @@ void Worker::handle(rte_mbuf* m) {
                                           : static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, m->pkt_len, linear));
     uint64_t ts_ns = clock.packet_ns(m, counters.packets_local_time);
     counters.last_packet_ns = ts_ns;
-    dns::Malformed why = dns::decode_packet({data, m->pkt_len}, link, pkt);
-    if (why == dns::Malformed::l2_unsupported) {
-        ++counters.not_dns;
-        return;
-    }
-    if (why != dns::Malformed::none) {
-        count_malformed(why);
-        return;
-    }
-    if (!ports.contains(pkt.sport) && !ports.contains(pkt.dport)) {
-        ++counters.not_dns;
-        return;
-    }
-    if (pkt.transport == dns::Transport::tcp)
-        tcp.feed(pkt, ts_ns, [&](std::span<const uint8_t> message) { handle_dns(ts_ns, message); });
-    else
-        handle_dns(ts_ns, {pkt.payload, pkt.payload_len});
+    // Datagrams reassembled by the steering stage arrive as raw IP frames.
+    dns::LinkType frame_link = m->packet_type == kReassembledFrame ? dns::LinkType::raw : link;
+    extractor.feed(
+        {data, m->pkt_len}, frame_link, ts_ns,
+        [&](const dns::PacketView& pkt, std::span<const uint8_t> message) { handle_dns(ts_ns, pkt, message); },
+        [&](dns::Malformed why, const dns::PacketView&) { count_malformed(why); });
 }
 
 void Worker::publish() {
-    const dns::TcpReassemblyCounters& t = tcp.counters();
+    counters.not_dns = extractor.counters().not_dns;
+    const dns::TcpReassemblyCounters& t = extractor.tcp_counters();
     counters.tcp_messages = t.messages;
     counters.tcp_seq_gaps = t.seq_gaps;
     counters.tcp_flows_evicted = t.flows_evicted;

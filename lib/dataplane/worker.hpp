@@ -7,7 +7,7 @@
 #include "detect/engine.hpp"
 #include "dns/message.hpp"
 #include "dns/packet.hpp"
-#include "dns/tcp_reassembly.hpp"
+#include "dns/extractor.hpp"
 #include "shm/layout.hpp"
 
 #include <rte_mbuf.h>
@@ -59,16 +59,15 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     unsigned index;
 
     // --- per-packet scratch, reused (no allocation on the path) ---
-    dns::PacketView pkt{};
     dns::DnsMessage msg{};
     RingSink sink;
     detect::Engine engine;
-    dns::TcpReassembly tcp;
+    dns::MessageExtractor extractor; // link..transport, fragments, TCP: shared with recontap-dump
     alignas(RTE_CACHE_LINE_SIZE) uint8_t linear[65536]; // multi-segment mbufs are copied here
 
 private:
     void handle(rte_mbuf* m);
-    void handle_dns(uint64_t ts_ns, std::span<const uint8_t> message);
+    void handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message);
     void count_malformed(dns::Malformed why);
     void publish();
 };

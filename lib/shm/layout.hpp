@@ -139,7 +139,8 @@ struct WorkerCountersData {
     uint64_t tcp_flows_evicted;     // TCP flow table full: a flow's partial message dropped
     uint64_t tcp_messages_truncated;// longer than the flow buffer: head kept
     uint64_t packets_local_time;    // no capture/NIC timestamp: packet time from the TSC
-    uint64_t reserved[3];
+    uint64_t dns_rejected;          // messages on DNS ports that failed to decode (also in malformed)
+    uint64_t reserved[2];
 };
 static_assert(dns::kMalformedCount <= 32);
 

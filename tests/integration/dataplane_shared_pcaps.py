@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""recontap -r on every capture in ../shared/pcaps: exit 0, no crash, and the
-data plane reads exactly the frames tshark counts in the file.
+"""recontap -r on every capture in ../shared/pcaps: exit 0, no crash, the
+data plane reads exactly the frames tshark counts in the file, and its DNS
+message and malformed-by-reason counters equal recontap-dump's (the same
+decoder without DPDK, steering or workers).
 
 usage: dataplane_shared_pcaps.py BUILD_DIR PCAPS_DIR
 """
@@ -38,9 +40,15 @@ def main():
         ok = p.returncode == 0
         total = json.load(open(os.path.join(logdir, "stats.json")))["total"] if ok else {}
         ok = ok and total.get("packets") == frames
+        dump = subprocess.run([os.path.join(build, "app/recontap-dump/recontap-dump"), "--stats", path],
+                              capture_output=True, text=True)
+        stats = dict(line.split("\t") for line in dump.stderr.splitlines() if line.count("\t") == 1)
+        dump_dns = int(stats.get("dns_messages", -1))
+        dump_malformed = {k[len("malformed."):]: int(v) for k, v in stats.items() if k.startswith("malformed.")}
+        ok = ok and total.get("dns_messages", 0) + total.get("dns_rejected", 0) == dump_dns and total.get("malformed") == dump_malformed
         print(f"{'ok  ' if ok else 'FAIL'} {rel}: exit {p.returncode}, packets {total.get('packets')} / tshark "
-              f"{frames}, dns {total.get('dns_messages')}, malformed {total.get('malformed_total')} "
-              f"{p.stderr.strip()[:200]}")
+              f"{frames}, dns {total.get('dns_messages')} / dump {dump_dns}, malformed {total.get('malformed')} / "
+              f"dump {dump_malformed} {p.stderr.strip()[:200]}")
         failures += not ok
     print(f"{len(files) - failures} passed, {failures} failed")
     return 1 if failures else 0
