@@ -59,12 +59,14 @@ bool parse_args(int argc, char** argv, Args& out) {
     return true;
 }
 
-// SIGTERM/SIGINT become readable events on a descriptor the loop polls.
-int stop_signal_fd() {
+// SIGTERM/SIGINT (stop) and SIGHUP (reopen eve.json) become readable events
+// on a descriptor the loop polls.
+int daemon_signal_fd() {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -90,8 +92,8 @@ int main(int argc, char** argv) {
     options.once = args.once;
     options.detectors = cfg.detectors;
 
-    int stop_fd = stop_signal_fd();
-    if (stop_fd < 0) {
+    int signal_fd = daemon_signal_fd();
+    if (signal_fd < 0) {
         std::cerr << "recontapd: signalfd: " << std::strerror(errno) << "\n";
         return 1;
     }
@@ -103,5 +105,5 @@ int main(int argc, char** argv) {
     }
     std::cerr << "recontapd: serving " << options.socket_path << ", alerts to " << options.eve_path
               << ", waiting for " << options.shm_name << std::endl;
-    return daemon.run(stop_fd);
+    return daemon.run(signal_fd);
 }

@@ -1,6 +1,9 @@
 #include "mgmt/daemon.hpp"
 
+#include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <ostream>
 
@@ -149,14 +152,14 @@ bool Daemon::lost_dataplane() const {
     return view.header().dataplane_state.load() < uint32_t(shm::DataplaneState::input_done);
 }
 
-bool Daemon::step(int stop_fd) {
+bool Daemon::step(int signal_fd) {
     uint64_t now = shm::monotonic_ns();
     follow_dataplane(now);
     heartbeat(now);
     bool more = drain();
     report_link(now);
     auto handler = [this](const json& request) { return handle(request); };
-    return server_.poll_once(more ? 0 : kIdleWaitMs, handler, stop_fd);
+    return server_.poll_once(more ? 0 : kIdleWaitMs, handler, signal_fd);
 }
 
 // Stop consuming: a later daemon sees no live consumer and takes over at once.
@@ -165,9 +168,24 @@ void Daemon::leave() {
     link_.header().daemon_pid.store(0, std::memory_order_relaxed);
 }
 
-int Daemon::run(int stop_fd) {
+bool Daemon::stop_requested(int signal_fd) {
+    signalfd_siginfo info{};
+    bool stop = false;
+    while (read(signal_fd, &info, sizeof info) == ssize_t(sizeof info)) {
+        if (info.ssi_signo != SIGHUP) {
+            stop = true;
+            continue;
+        }
+        std::string why;
+        if (eve_.open(options_.eve_path, why)) log_ << "recontapd: SIGHUP: reopened " << options_.eve_path << std::endl;
+        else log_ << "recontapd: SIGHUP: keeping the old file open: " << why << std::endl;
+    }
+    return stop;
+}
+
+int Daemon::run(int signal_fd) {
     for (;;) {
-        if (step(stop_fd)) {
+        if (step(signal_fd) && stop_requested(signal_fd)) {
             if (batch_open_) commit_batch();
             acknowledge();
             leave();

@@ -55,13 +55,15 @@ public:
     // Opens the EVE file and the control socket.
     bool start(std::string& why);
 
-    // Loops until stop_fd is readable (then finishes the batch in hand) or,
-    // with once, until a data plane reached input_done and all is delivered.
-    // Returns the exit status: 0, or 1 when --once lost its data plane early.
-    int run(int stop_fd);
+    // Loops until SIGTERM/SIGINT arrive on signal_fd (a signalfd; -1 for
+    // none), then finishes the batch in hand, or, with once, until a data
+    // plane reached input_done and all is delivered. SIGHUP reopens the EVE
+    // file (after logrotate moved it). Returns the exit status: 0, or 1 when
+    // --once lost its data plane early.
+    int run(int signal_fd);
 
-    // One turn of the loop; true when stop_fd became readable.
-    bool step(int stop_fd);
+    // One turn of the loop; true when signal_fd became readable.
+    bool step(int signal_fd);
 
     nlohmann::json handle(const nlohmann::json& request);
 
@@ -76,6 +78,7 @@ private:
     bool lost_dataplane() const;
     void report_link(uint64_t now_ns);
     void leave();
+    bool stop_requested(int signal_fd); // reads pending signals; handles SIGHUP itself
 
     nlohmann::json status_json(uint64_t now_ns) const;
     nlohmann::json stats_json() const;

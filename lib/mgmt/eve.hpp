@@ -40,7 +40,8 @@ public:
     EveWriter& operator=(const EveWriter&) = delete;
     ~EveWriter();
 
-    // Creates the folder if needed. False with why on failure.
+    // Creates the folder if needed. Calling it again reopens the path (after
+    // logrotate moved the file); pending lines stay pending. False with why.
     bool open(const std::string& path, std::string& why);
     const std::string& path() const { return path_; }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The daemon dies mid-run (SIGKILL) and a new one takes over without losing
 or repeating an alert; SIGTERM exits 0; a data plane that dies leaves a stale
-region the daemon reports as detached, and a new data plane boot is followed."""
+region the daemon reports as detached, and a new data plane boot is followed;
+SIGHUP reopens eve.json after rotation."""
 import os
 import signal
 
@@ -46,12 +47,18 @@ with Env("stale") as env:
     equal(human.returncode, 0, "recontapctl status exit status")
     check("detached" in human.stdout and "is gone" in human.stdout, human.stdout)
     equal(len(env.eve_lines()), 3, "leftover records alerted")
+    # logrotate: move the file away, SIGHUP, and new alerts go to a fresh eve.json.
+    os.rename(env.eve, env.eve + ".1")
+    daemon.send_signal(signal.SIGHUP)
+    env.wait_for(lambda: "SIGHUP: reopened" in env.daemon_log(), "the EVE file reopened")
     # A new boot of the data plane under the same name is followed.
     fake = env.start_fake({"workers": 1, "records": [rec("INTEL", "203.0.113.9", 9)]})
     rc, out, err = env.finish(fake, "second fake data plane")
     equal((rc, out.strip()), (0, "acked 1"), f"second boot acknowledged (stderr: {err})")
     stats = env.request({"cmd": "stats"})
     equal(stats["daemon"]["boots_attached"], 2, "boots followed")
-    equal(alerts_by(env.eve_lines())[-1], ("203.0.113.9", "INTEL", "2"), "the new boot's alert")
+    equal(alerts_by(env.eve_lines()), [("203.0.113.9", "INTEL", "2")], "the new boot's alert, in the new file")
+    with open(env.eve + ".1") as f:
+        equal(len(f.readlines()), 3, "rotated file keeps the earlier alerts")
     check(daemon.poll() is None, "daemon kept running through it all")
 print("ok")
