@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,6 +33,12 @@ struct Fixture {
     ~Fixture() {
         shm::Region::unlink(shm_name);
         std::filesystem::remove_all(dir);
+    }
+    std::unique_ptr<Daemon> daemon() {
+        auto d = std::make_unique<Daemon>(options, log);
+        std::string why;
+        EXPECT_TRUE(d->start(why)) << why;
+        return d;
     }
     shm::Region dataplane(uint32_t workers) {
         shm::Region r = shm::Region::create(shm_name, workers);
@@ -61,14 +68,12 @@ bool step_until(Daemon& d, Pred pred) {
 TEST(Daemon, DrainsWritesThenAcknowledges) {
     Fixture f;
     shm::Region dp = f.dataplane(2);
-    Daemon d(f.options, f.log);
-    std::string why;
-    ASSERT_TRUE(d.start(why)) << why;
+    auto d = f.daemon();
     dp.view().events(0).try_push(record(Detector::PDNS, 1, 0));
     dp.view().events(1).try_push(record(Detector::NXD, 2, 0));
     dp.view().events(1).try_push(record(Detector::NXD, 2, 5)); // repeat: suppressed, still delivered
     shm::RegionHeader& h = dp.header();
-    ASSERT_TRUE(step_until(d, [&] { return h.daemon_delivered.load() == 3; })) << f.log.str();
+    ASSERT_TRUE(step_until(*d, [&] { return h.daemon_delivered.load() == 3; })) << f.log.str();
     EXPECT_EQ(h.daemon_boot_id.load(), h.boot_id);
     EXPECT_EQ(h.daemon_pid.load(), getpid());
     EXPECT_GT(h.daemon_heartbeat_ns.load(), 0u);
@@ -76,19 +81,19 @@ TEST(Daemon, DrainsWritesThenAcknowledges) {
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_EQ(dp.view().events(1).tail.load(), 2u);
 
-    json status = d.handle({{"cmd", "status"}});
+    json status = d->handle({{"cmd", "status"}});
     EXPECT_EQ(status["dataplane"]["attached"], true);
     EXPECT_EQ(status["dataplane"]["state"], "running");
     EXPECT_EQ(status["dataplane"]["workers"], 2);
     EXPECT_EQ(status["totals"]["records_taken"], 3);
     EXPECT_EQ(status["totals"]["alerts"], 2);
     EXPECT_EQ(status["totals"]["suppressed"], 1);
-    json detections = d.handle({{"cmd", "detections"}, {"limit", 1}});
+    json detections = d->handle({{"cmd", "detections"}, {"limit", 1}});
     ASSERT_EQ(detections["detections"].size(), 1u);
-    json top = d.handle({{"cmd", "top"}});
+    json top = d->handle({{"cmd", "top"}});
     EXPECT_EQ(top["top"].size(), 2u);
-    EXPECT_EQ(d.handle({{"cmd", "top"}, {"limit", -1}})["ok"], false);
-    EXPECT_EQ(d.handle({{"cmd", "bogus"}})["ok"], false);
+    EXPECT_EQ(d->handle({{"cmd", "top"}, {"limit", -1}})["ok"], false);
+    EXPECT_EQ(d->handle({{"cmd", "bogus"}})["ok"], false);
 }
 
 TEST(Daemon, StatsShowCountersAndDrops) {
@@ -102,11 +107,9 @@ TEST(Daemon, StatsShowCountersAndDrops) {
     dp.header().steer_drops.store(7);
     shm::DetectionRecord r = record(Detector::RARE, 1, 0);
     for (uint32_t i = 0; i < shm::kEventRingSlots + 5; ++i) dp.view().events(0).try_push(r);
-    Daemon d(f.options, f.log);
-    std::string why;
-    ASSERT_TRUE(d.start(why)) << why;
-    ASSERT_TRUE(step_until(d, [&] { return dp.header().daemon_delivered.load() == shm::kEventRingSlots; }));
-    json stats = d.handle({{"cmd", "stats"}});
+    auto d = f.daemon();
+    ASSERT_TRUE(step_until(*d, [&] { return dp.header().daemon_delivered.load() == shm::kEventRingSlots; }));
+    json stats = d->handle({{"cmd", "stats"}});
     EXPECT_EQ(stats["workers"][0]["packets"], 1234);
     EXPECT_EQ(stats["workers"][0]["malformed"]["name_pointer_loop"], 3);
     EXPECT_EQ(stats["workers"][0]["malformed"]["l2_truncated"], 0);
@@ -120,31 +123,27 @@ TEST(Daemon, StatsShowCountersAndDrops) {
 
 TEST(Daemon, FollowsANewBootAndResumesAfterRestart) {
     Fixture f;
-    std::string why;
     {
         shm::Region first = f.dataplane(1);
         first.view().events(0).try_push(record(Detector::NXD, 1, 0));
-        Daemon d(f.options, f.log);
-        ASSERT_TRUE(d.start(why)) << why;
-        ASSERT_TRUE(step_until(d, [&] { return first.header().daemon_delivered.load() == 1; }));
+        auto d = f.daemon();
+        ASSERT_TRUE(step_until(*d, [&] { return first.header().daemon_delivered.load() == 1; }));
         shm::Region second = f.dataplane(1); // same name, new boot
         second.view().events(0).try_push(record(Detector::SENS, 2, 0));
         second.view().events(0).try_push(record(Detector::SENS, 3, 0));
-        ASSERT_TRUE(step_until(d, [&] { return second.header().daemon_delivered.load() == 2; })) << f.log.str();
+        ASSERT_TRUE(step_until(*d, [&] { return second.header().daemon_delivered.load() == 2; })) << f.log.str();
         EXPECT_EQ(second.header().daemon_boot_id.load(), second.header().boot_id);
-        EXPECT_EQ(d.handle({{"cmd", "stats"}})["daemon"]["boots_attached"], 2);
+        EXPECT_EQ(d->handle({{"cmd", "stats"}})["daemon"]["boots_attached"], 2);
     } // daemon gone (as after a crash: its pid stays in the header but is ours, and alive)
     shm::Region dp = f.dataplane(1);
     dp.view().events(0).try_push(record(Detector::NXD, 1, 0));
     {
-        Daemon d(f.options, f.log);
-        ASSERT_TRUE(d.start(why)) << why;
-        ASSERT_TRUE(step_until(d, [&] { return dp.header().daemon_delivered.load() == 1; }));
+        auto d = f.daemon();
+        ASSERT_TRUE(step_until(*d, [&] { return dp.header().daemon_delivered.load() == 1; }));
     }
     dp.view().events(0).try_push(record(Detector::ENUM, 1, 10));
-    Daemon again(f.options, f.log);
-    ASSERT_TRUE(again.start(why)) << why;
-    ASSERT_TRUE(step_until(again, [&] { return dp.header().daemon_delivered.load() == 2; }));
+    auto again = f.daemon();
+    ASSERT_TRUE(step_until(*again, [&] { return dp.header().daemon_delivered.load() == 2; }));
     EXPECT_EQ(f.eve_lines().size(), 5u); // 1 + 2 + 1 + 1: nothing repeated, nothing lost
 }
 
@@ -154,10 +153,8 @@ TEST(Daemon, OnceExitsWhenInputIsDelivered) {
     shm::Region dp = f.dataplane(2);
     dp.view().events(1).try_push(record(Detector::BULK, 9, 0));
     dp.header().dataplane_state.store(uint32_t(shm::DataplaneState::input_done));
-    Daemon d(f.options, f.log);
-    std::string why;
-    ASSERT_TRUE(d.start(why)) << why;
-    EXPECT_EQ(d.run(-1), 0);
+    auto d = f.daemon();
+    EXPECT_EQ(d->run(-1), 0);
     EXPECT_EQ(dp.header().daemon_delivered.load(), 1u);
     EXPECT_EQ(dp.header().daemon_pid.load(), 0); // left: a later daemon may take over at once
     auto lines = f.eve_lines();
@@ -170,34 +167,30 @@ TEST(Daemon, NothingIsAcknowledgedUntilTheAlertsAreOnDisk) {
     f.options.eve_path = "/dev/full"; // every write fails: ENOSPC
     shm::Region dp = f.dataplane(1);
     dp.view().events(0).try_push(record(Detector::NXD, 1, 0));
-    Daemon d(f.options, f.log);
-    std::string why;
-    ASSERT_TRUE(d.start(why)) << why;
-    for (int i = 0; i < 20; ++i) d.step(-1);
+    auto d = f.daemon();
+    for (int i = 0; i < 20; ++i) d->step(-1);
     EXPECT_EQ(dp.view().events(0).tail.load(), 0u);
     EXPECT_EQ(dp.header().daemon_delivered.load(), 0u);
-    json stats = d.handle({{"cmd", "stats"}});
+    json stats = d->handle({{"cmd", "stats"}});
     EXPECT_GE(stats["daemon"]["commit_failures"], 1);
     EXPECT_EQ(stats["daemon"]["records_taken"], 0);
-    EXPECT_EQ(d.handle({{"cmd", "detections"}})["detections"].size(), 0u); // shown only once written
+    EXPECT_EQ(d->handle({{"cmd", "detections"}})["detections"].size(), 0u); // shown only once written
     EXPECT_NE(f.log.str().find("cannot write alerts, will retry"), std::string::npos) << f.log.str();
 }
 
 TEST(Daemon, ReportsWhyTheDataPlaneIsDetached) {
     Fixture f;
     shm::Region dp = f.dataplane(1);
-    Daemon d(f.options, f.log);
-    std::string why;
-    ASSERT_TRUE(d.start(why)) << why;
-    d.step(-1);
-    EXPECT_EQ(d.handle({{"cmd", "status"}})["dataplane"]["attached"], true);
+    auto d = f.daemon();
+    d->step(-1);
+    EXPECT_EQ(d->handle({{"cmd", "status"}})["dataplane"]["attached"], true);
     dp.header().dataplane_heartbeat_ns.store(shm::monotonic_ns() - 5 * mgmt::testing::kSecond);
-    json status = d.handle({{"cmd", "status"}});
+    json status = d->handle({{"cmd", "status"}});
     EXPECT_EQ(status["dataplane"]["attached"], false);
     EXPECT_EQ(status["dataplane"]["reason"].get<std::string>().rfind("data plane heartbeat stale for 5", 0), 0u)
         << status["dataplane"];
     dp.header().dataplane_state.store(uint32_t(shm::DataplaneState::stopped));
-    EXPECT_EQ(d.handle({{"cmd", "status"}})["dataplane"]["reason"], "data plane stopped");
+    EXPECT_EQ(d->handle({{"cmd", "status"}})["dataplane"]["reason"], "data plane stopped");
 }
 
 TEST(Daemon, StaysOffARegionAnotherDaemonConsumes) {
@@ -206,10 +199,8 @@ TEST(Daemon, StaysOffARegionAnotherDaemonConsumes) {
     dp.header().daemon_pid.store(getppid()); // alive, not us
     dp.header().daemon_heartbeat_ns.store(shm::monotonic_ns());
     dp.view().events(0).try_push(record(Detector::NXD, 1, 0));
-    Daemon d(f.options, f.log);
-    std::string why;
-    ASSERT_TRUE(d.start(why)) << why;
-    for (int i = 0; i < 20; ++i) d.step(-1);
+    auto d = f.daemon();
+    for (int i = 0; i < 20; ++i) d->step(-1);
     EXPECT_EQ(dp.view().events(0).tail.load(), 0u);
     EXPECT_NE(f.log.str().find("standing by"), std::string::npos) << f.log.str();
 }
