@@ -106,7 +106,9 @@ Decision Escalator::decide(const shm::DetectionRecord& r) {
 
     PairState& p = c.pairs[r.detector];
     bool escalation = d.tier == 2 && p.last_tier == 1;
-    bool within = p.alerted && (r.ts_ns < p.last_alert_ns || r.ts_ns - p.last_alert_ns < suppress_ns_);
+    // suppress_s = 0 disables suppression; packet time running backwards counts as within.
+    bool within = suppress_ns_ > 0 && p.alerted &&
+                  (r.ts_ns < p.last_alert_ns || r.ts_ns - p.last_alert_ns < suppress_ns_);
     if (within && !escalation) {
         ++p.held_back;
         ++counters_.suppressed;

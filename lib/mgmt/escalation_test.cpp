@@ -55,6 +55,20 @@ TEST(Escalation, RepeatsAreSuppressedAndCountedUntilThePeriodEnds) {
     EXPECT_EQ(e.counters().emitted, 4u);
 }
 
+TEST(Escalation, ZeroDisablesSuppressionAndCorrelation) {
+    config::Detectors off = thresholds();
+    off.suppress_s = 0;
+    off.correlation_window_s = 0;
+    Escalator e(off, 100);
+    EXPECT_TRUE(e.decide(record(Detector::PDNS, 1, 10)).emit);
+    Decision earlier = e.decide(record(Detector::PDNS, 1, 5)); // packet time went back
+    EXPECT_TRUE(earlier.emit);
+    EXPECT_EQ(earlier.tier, 1);
+    EXPECT_EQ(e.decide(record(Detector::NXD, 1, 10)).tier, 1);
+    EXPECT_EQ(e.counters().suppressed, 0u);
+    EXPECT_EQ(e.counters().correlations, 0u);
+}
+
 TEST(Escalation, PassiveDnsWithAnotherDetectionEscalatesTheSecond) {
     Escalator e(thresholds(), 100);
     Decision pdns = e.decide(record(Detector::PDNS, 1, 0));
