@@ -154,6 +154,7 @@ constexpr Field<Config> kSite[] = {
     {"dns_servers", [](const Ctx& c, const toml::node& n, Config& o) { o.site.dns_servers = read_list<dns::IpAddr>(c, n, read_ip); }},
     {"allow_clients", [](const Ctx& c, const toml::node& n, Config& o) { o.site.allow_clients = read_list<Cidr>(c, n, read_cidr); }},
     {"allow_domains", [](const Ctx& c, const toml::node& n, Config& o) { o.site.allow_domains = read_list<std::string>(c, n, read_zone); }},
+    {"threat_intel", [](const Ctx& c, const toml::node& n, Config& o) { o.site.threat_intel = read_list<std::string>(c, n, read_string); }},
 };
 
 constexpr Field<Port> kPort[] = {
@@ -181,6 +182,7 @@ constexpr Field<Config> kDataplane[] = {
     {"burst", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.burst = read_uint(c, n, 1, 512); }},
     {"mbufs", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.mbufs = read_uint(c, n, 1023, 1 << 24); }},
     {"dns_ports", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.dns_ports = read_ports(c, n); }},
+    {"ipv6_client_prefix", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.ipv6_client_prefix = read_uint(c, n, 8, 128); }},
 };
 
 constexpr Field<Config> kRules[] = {
@@ -200,6 +202,10 @@ constexpr Field<Config> kDetectors[] = {
     RECONTAP_COUNT(enum_distinct, 1),
     RECONTAP_COUNT(pdns_hits, 1),
     RECONTAP_COUNT(ptr_sweep_hosts, 2),
+    RECONTAP_COUNT(spike_factor, 2),
+    RECONTAP_COUNT(spike_min_queries, 1),
+    RECONTAP_COUNT(spike_baseline_windows, 1),
+    {"spike_alpha", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.spike_alpha = read_ratio(c, n); }},
     RECONTAP_COUNT(correlation_window_s, 0),
     RECONTAP_COUNT(suppress_s, 0),
 };
@@ -266,6 +272,10 @@ Config parse(std::string_view toml_text, const std::string& source) {
         if (!table)
             fail_at(source, value.source(), std::string(key.str()) + ": expected a table, got " + std::string(type_name(value)));
         read_table<Config>(source, section->name, *table, section->fields, config);
+    }
+    for (const auto& file : config.site.threat_intel) {
+        auto entries = read_intel_list(resolve_rules_path(config, file));
+        config.site.intel.insert(config.site.intel.end(), entries.begin(), entries.end());
     }
     return config;
 }

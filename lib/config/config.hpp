@@ -24,12 +24,21 @@ struct Cidr {
 std::vector<Cidr> default_internal_networks();   // RFC 1918, 127/8, RFC 4193, ::1
 std::vector<std::string> default_allow_domains(); // CDN / OS update / AV reputation suffixes
 
+// One line of a threat-intel address list: a network and where it came from.
+struct IntelEntry {
+    Cidr net;
+    std::string label; // "FILE:LINE" plus the line's comment, shown to the analyst
+    bool operator==(const IntelEntry&) const = default;
+};
+
 struct Site {
     std::vector<Cidr> internal_networks = default_internal_networks();
     std::vector<std::string> internal_zones;    // lower-case, no trailing dot ("corp.example")
     std::vector<dns::IpAddr> dns_servers;       // internal resolvers / authoritative servers
     std::vector<Cidr> allow_clients;            // never alerted on (IPAM, secondaries, pen-test boxes)
     std::vector<std::string> allow_domains = default_allow_domains(); // suffixes never counted
+    std::vector<std::string> threat_intel;      // address-list files, as written in the config
+    std::vector<IntelEntry> intel;              // their entries, read when the config is parsed
     bool operator==(const Site&) const = default;
 };
 
@@ -52,6 +61,7 @@ struct Dataplane {
     uint32_t burst = 32;
     uint32_t mbufs = 8191;
     dns::DnsPorts dns_ports;               // default {53}
+    uint32_t ipv6_client_prefix = 64;      // IPv6 clients are one client per prefix (massdns sprays a /64)
 };
 
 struct Rules {
@@ -71,6 +81,10 @@ struct Detectors {
     uint32_t enum_distinct = 200;          // ENUM: distinct names under one base domain per window
     uint32_t pdns_hits = 1;                // PDNS: provider lookups per client per window
     uint32_t ptr_sweep_hosts = 32;         // RARE: distinct PTR targets in one /24 per client per window
+    uint32_t spike_factor = 10;            // SPIKE: queries in a window >= factor x the client's EWMA baseline
+    uint32_t spike_min_queries = 500;      //        and at least this many (quiet hosts waking up are not spikes)
+    uint32_t spike_baseline_windows = 5;   //        after this many windows of history
+    double spike_alpha = 0.25;             //        EWMA weight of the newest window
     uint32_t correlation_window_s = 900;   // daemon: PDNS + other detection from one host -> Tier 2
     uint32_t suppress_s = 1800;            // daemon: repeats per (client, detector) suppressed this long
     bool operator==(const Detectors&) const = default;
@@ -108,6 +122,11 @@ std::string data_dir();
 // Every key the reader accepts, as "table.key" ("site.internal_networks",
 // "port.vdev"): lets a test prove the documented file names them all.
 std::vector<std::string> known_keys();
+
+// Reads a threat-intel address list: one address or CIDR per line, '#'
+// comments (a comment after the address becomes part of the label), blank
+// lines ignored. Throws ConfigError "FILE:LINE: message".
+std::vector<IntelEntry> read_intel_list(const std::string& path);
 
 // Helpers shared by config and the rest.
 bool parse_ip(std::string_view text, dns::IpAddr& out);

@@ -39,6 +39,7 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.dataplane.clients_per_worker, b.dataplane.clients_per_worker);
     EXPECT_EQ(a.dataplane.burst, b.dataplane.burst);
     EXPECT_EQ(a.dataplane.mbufs, b.dataplane.mbufs);
+    EXPECT_EQ(a.dataplane.ipv6_client_prefix, b.dataplane.ipv6_client_prefix);
     ASSERT_EQ(a.dataplane.dns_ports.n, b.dataplane.dns_ports.n);
     for (int i = 0; i < a.dataplane.dns_ports.n; ++i)
         EXPECT_EQ(a.dataplane.dns_ports.port[i], b.dataplane.dns_ports.port[i]);
@@ -254,6 +255,31 @@ TEST(ConfigErrors, UnreadableFile) {
     } catch (const ConfigError& e) {
         EXPECT_STREQ(e.what(), "/: cannot read: Is a directory");
     }
+}
+
+TEST(ConfigIntel, ListsReadBesideTheConfigWithLineErrors) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("recontap_intel_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "apt.txt") << "# actor infrastructure\n\n198.51.100.0/24  # c2 range\n2001:db8::1\n";
+    std::ofstream(dir / "site.toml") << "[site]\nthreat_intel = [\"apt.txt\"]\n";
+    Config c = load((dir / "site.toml").string());
+    ASSERT_EQ(c.site.intel.size(), 2u);
+    EXPECT_EQ(c.site.intel[0].label, "apt.txt:3 c2 range");
+    EXPECT_EQ(c.site.intel[0].net.prefix, 24);
+    EXPECT_EQ(c.site.intel[1].label, "apt.txt:4");
+    EXPECT_EQ(c.site.intel[1].net.prefix, 128);
+
+    std::ofstream(dir / "apt.txt", std::ios::trunc) << "198.51.100.0/24\nnot-an-address\n";
+    try {
+        load((dir / "site.toml").string());
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), (dir / "apt.txt").string() + ":2: not an address or CIDR: \"not-an-address\"");
+    }
+    fs::remove(dir / "apt.txt");
+    EXPECT_THROW(load((dir / "site.toml").string()), ConfigError);
+    fs::remove_all(dir);
 }
 
 TEST(ConfigPaths, RulePathsResolve) {

@@ -234,3 +234,81 @@ TEST(Detect, NewWindowFiresAgain) {
     h.message(1000 * kSec + 120 * kSec, "corp.example", 252, false);
     EXPECT_EQ(h.sink.count(shm::Detector::RARE), 2);
 }
+
+namespace {
+config::IntelEntry intel(const char* cidr, const char* label) {
+    config::IntelEntry e;
+    EXPECT_TRUE(config::parse_cidr(cidr, e.net)) << cidr;
+    e.label = label;
+    return e;
+}
+} // namespace
+
+TEST(AddressSet, LongestPrefixWins) {
+    detect::AddressSet set({intel("198.51.100.0/24", "wide"), intel("198.51.100.7/32", "host"),
+                            intel("2001:db8::/32", "v6")});
+    dns::IpAddr a{};
+    ASSERT_TRUE(config::parse_ip("198.51.100.7", a));
+    ASSERT_NE(set.find(a), nullptr);
+    EXPECT_EQ(set.find(a)->label, "host");
+    ASSERT_TRUE(config::parse_ip("198.51.100.8", a));
+    EXPECT_EQ(set.find(a)->label, "wide");
+    ASSERT_TRUE(config::parse_ip("198.51.101.7", a));
+    EXPECT_EQ(set.find(a), nullptr);
+    ASSERT_TRUE(config::parse_ip("2001:db8:ffff::1", a));
+    EXPECT_EQ(set.find(a)->label, "v6");
+    ASSERT_TRUE(config::parse_ip("2001:db9::1", a));
+    EXPECT_EQ(set.find(a), nullptr);
+}
+
+TEST(Detect, IntelOnListedServerOrClient) {
+    config::Config c;
+    c.site.intel = {intel("10.0.0.53/32", "apt.txt:3 actor resolver")};
+    Harness h(c);
+    h.message(1000 * kSec, "www.example.com", 1, false);
+    ASSERT_EQ(h.sink.count(shm::Detector::INTEL), 1);
+    EXPECT_STREQ(h.sink.got[0].detail, "server in apt.txt:3 actor resolver");
+
+    config::Config quiet;
+    quiet.site.intel = {intel("192.0.2.0/24", "other")};
+    Harness q(quiet);
+    q.message(1000 * kSec, "www.example.com", 1, false);
+    EXPECT_EQ(q.sink.count(shm::Detector::INTEL), 0);
+}
+
+TEST(Detect, SpikeNeedsHistoryAndFactor) {
+    config::Config c;
+    c.detectors.spike_min_queries = 100;
+    Harness h(c);
+    // Five quiet windows of 10 queries, then 150 in one window: 15x the baseline.
+    for (int w = 0; w < 5; ++w)
+        for (int i = 0; i < 10; ++i) h.message(uint64_t(60 * (100 + w) + i) * kSec, "a.example", 1, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::SPIKE), 0);
+    for (int i = 0; i < 150; ++i) h.message(uint64_t(60 * 105) * kSec + uint64_t(i) * kSec / 10, "a.example", 1, false);
+    ASSERT_EQ(h.sink.count(shm::Detector::SPIKE), 1);
+    EXPECT_EQ(h.sink.evidence(shm::Detector::SPIKE, "queries"), 100u);
+    EXPECT_EQ(h.sink.evidence(shm::Detector::SPIKE, "baseline_per_window"), 10u);
+
+    Harness fresh(c); // the same burst from a client with no history is BULK's business, not SPIKE's
+    for (int i = 0; i < 150; ++i) fresh.message(uint64_t(60 * 105) * kSec + uint64_t(i), "a.example", 1, false);
+    EXPECT_EQ(fresh.sink.count(shm::Detector::SPIKE), 0);
+}
+
+TEST(Detect, SpikeBaselineDecaysOverIdleWindows) {
+    config::Config c;
+    c.detectors.spike_min_queries = 100;
+    Harness h(c);
+    for (int w = 0; w < 5; ++w) // baseline 100 per window: 150 later would be no spike...
+        for (int i = 0; i < 100; ++i) h.message(uint64_t(60 * (100 + w)) * kSec + uint64_t(i) * kSec / 4, "a.example", 1, false);
+    // ... but after 20 idle windows the baseline has decayed (0.75^20 ~ 0.3%): 150 is a spike.
+    for (int i = 0; i < 150; ++i) h.message(uint64_t(60 * 125) * kSec + uint64_t(i) * kSec / 4, "a.example", 1, false);
+    EXPECT_EQ(h.sink.count(shm::Detector::SPIKE), 1);
+}
+
+TEST(Detect, ReorderedPacketStaysInCurrentWindow) {
+    Harness h;
+    h.message(1000 * kSec, "corp.example", 252, false);        // window [960, 1020)
+    h.message(1021 * kSec, "corp.example", 252, false);        // new window: fires again
+    h.message(1019 * kSec, "corp.example", 252, false);        // late packet: no reset, no third alert
+    EXPECT_EQ(h.sink.count(shm::Detector::RARE), 2);
+}

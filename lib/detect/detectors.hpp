@@ -24,5 +24,9 @@ void detect_rare(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_enum(const Observation& o, state::ClientState& c, Emitter& e, const Site& site);
 void detect_ext(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_misconf(const Observation& o, state::ClientState& c, Emitter& e);
+void detect_intel(const Observation& o, state::ClientState& c, Emitter& e, const Site& site);
+void detect_spike(const Observation& o, state::ClientState& c, Emitter& e);
+// Folds the closing window into the client's SPIKE baseline (engine, on roll-over).
+void spike_close_window(state::ClientState& c, uint64_t windows_elapsed, const config::Detectors& t);
 
 } // namespace recontap::detect

@@ -13,7 +13,7 @@ Engine::Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> 
       site_(cfg.site),
       rules_(std::move(rules)),
       matcher_(rules_),
-      clients_(cfg.dataplane.clients_per_worker),
+      clients_(cfg.dataplane.clients_per_worker, cfg.dataplane.ipv6_client_prefix),
       emitter_(cfg.detectors, sink, worker),
       counters_(counters) {}
 
@@ -23,17 +23,21 @@ void Engine::rebind_rules(std::shared_ptr<const rules::RuleSet> rules) {
 }
 
 namespace {
-void roll_window(state::ClientState& c, uint64_t ts_ns, uint64_t window_ns) {
-    if (ts_ns >= c.window_start_ns && ts_ns - c.window_start_ns < window_ns && c.window_start_ns != 0) return;
-    // New window aligned on absolute packet time, so every worker count and
-    // every replay speed cuts windows at the same instants.
+// Windows are aligned on absolute packet time, so every worker count and
+// every replay speed cuts them at the same instants. A packet older than the
+// current window (reordering at a boundary) is counted in the current one.
+void roll_window(state::ClientState& c, uint64_t ts_ns, const config::Detectors& t) {
+    const uint64_t window_ns = uint64_t(t.window_s) * 1'000'000'000ull;
+    if (c.window_start_ns != 0 && ts_ns < c.window_start_ns + window_ns) return;
+    uint64_t start = ts_ns - ts_ns % window_ns;
+    if (start == 0) start = window_ns; // 0 marks "no window yet"
+    if (c.window_start_ns != 0) spike_close_window(c, (start - c.window_start_ns) / window_ns, t);
     state::ClientKey key = c.key;
-    uint64_t first = c.first_seen_ns;
+    state::ClientHistory history = c.history;
     std::memset(&c, 0, sizeof c);
     c.key = key;
-    c.first_seen_ns = first;
-    c.window_start_ns = ts_ns - ts_ns % window_ns;
-    if (c.window_start_ns == 0) c.window_start_ns = window_ns; // 0 marks "no window yet"
+    c.history = history;
+    c.window_start_ns = start;
 }
 } // namespace
 
@@ -73,7 +77,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
 
     bool created = false;
     state::ClientState& c = clients_.find_or_insert(client, ts_ns, created);
-    roll_window(c, ts_ns, uint64_t(cfg_.detectors.window_s) * 1'000'000'000ull);
+    roll_window(c, ts_ns, cfg_.detectors);
     c.last_seen_ns = ts_ns;
     if (msg.qr)
         ++c.responses;
@@ -88,6 +92,8 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     detect_enum(o, c, emitter_, site_);
     detect_ext(o, c, emitter_);
     detect_misconf(o, c, emitter_);
+    detect_intel(o, c, emitter_, site_);
+    detect_spike(o, c, emitter_);
 
     counters_.clients_active = clients_.active();
     counters_.clients_evicted = clients_.evictions();

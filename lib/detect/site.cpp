@@ -26,7 +26,7 @@ bool name_under(std::string_view name, std::string_view suffix) {
     return name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '.';
 }
 
-Site::Site(const config::Site& s) : site_(s) {}
+Site::Site(const config::Site& s) : site_(s), intel_(s.intel) {}
 
 bool Site::in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a) {
     for (const auto& n : nets)

@@ -3,6 +3,7 @@
 // the packet path.
 #pragma once
 #include "config/config.hpp"
+#include "detect/address_set.hpp"
 
 #include <string>
 #include <string_view>
@@ -24,10 +25,12 @@ public:
     int internal_zone(std::string_view name) const;
     bool allowed_domain(std::string_view name) const;
     const std::string& zone(int i) const { return site_.internal_zones[std::size_t(i)]; }
+    const AddressSet& intel() const { return intel_; }
 
 private:
     static bool in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a);
     config::Site site_;
+    AddressSet intel_;
 };
 
 // Base ("registered") domain of a name for ENUM: the internal zone when the

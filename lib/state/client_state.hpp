@@ -22,6 +22,15 @@ struct DomainSlot {
     DistinctCounter names;  // distinct full names seen under it this window
 };
 
+// What outlives a window: kept when the window rolls over.
+struct ClientHistory {
+    uint64_t first_seen_ns;
+    float queries_ewma;      // SPIKE baseline: queries per window, exponentially weighted
+    uint16_t windows_seen;   // windows folded into the baseline
+    uint8_t intel_checked;   // client looked up in the threat-intel lists
+    uint8_t intel_listed;    // ... and found there
+};
+
 struct alignas(64) ClientState {
     // line 0: key and window bookkeeping (touched by every message)
     ClientKey key;
@@ -43,7 +52,7 @@ struct alignas(64) ClientState {
     uint8_t ptr_valid;
     uint32_t ext_queries;    // queries to internal servers/zones from an outsider
     uint64_t ptr_hosts[4];   // bitmap of host octets seen under ptr_net
-    uint64_t first_seen_ns;
+    ClientHistory history;
     uint32_t rare_queries;
     uint32_t sens_names[4];  // hashes of the distinct sensitive names this window
 

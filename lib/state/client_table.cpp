@@ -50,7 +50,7 @@ ClientState& ClientTable::find_or_insert(const dns::IpAddr& addr, uint64_t now_n
         if (s.key.family == 0) {
             std::memset(&s, 0, sizeof s);
             s.key = key;
-            s.first_seen_ns = s.last_seen_ns = now_ns;
+            s.history.first_seen_ns = s.last_seen_ns = now_ns;
             ++active_;
             created = true;
             return s;
@@ -64,7 +64,7 @@ ClientState& ClientTable::find_or_insert(const dns::IpAddr& addr, uint64_t now_n
     ++evictions_;
     std::memset(oldest, 0, sizeof *oldest);
     oldest->key = key;
-    oldest->first_seen_ns = oldest->last_seen_ns = now_ns;
+    oldest->history.first_seen_ns = oldest->last_seen_ns = now_ns;
     created = true;
     return *oldest;
 }

@@ -21,7 +21,9 @@ CONFIG = """
 internal_networks = ["10.0.0.0/8"]
 internal_zones = ["corp.example"]
 dns_servers = ["10.0.0.53"]
+threat_intel = ["intel.txt"]
 """
+INTEL_LIST = "# test list\n203.0.113.0/24  # actor resolvers\n"
 
 
 class Capture:
@@ -31,16 +33,16 @@ class Capture:
         self.responses = 0
         self.t = BASE
 
-    def exchange(self, client, name, qtype="A", rcode=0, qclass="IN", answer=True, dt=0.01):
+    def exchange(self, client, name, qtype="A", rcode=0, qclass="IN", answer=True, dt=0.01, server=SERVER):
         sport = 20000 + len(self.frames) % 40000
-        q = Ether() / IP(src=client, dst=SERVER) / UDP(sport=sport, dport=53) / DNS(
+        q = Ether() / IP(src=client, dst=server) / UDP(sport=sport, dport=53) / DNS(
             id=len(self.frames) & 0xFFFF, rd=1, qd=DNSQR(qname=name, qtype=qtype, qclass=qclass))
         q.time = self.t
         self.frames.append(q)
         self.queries += 1
         self.t += dt / 2
         if answer:
-            r = Ether() / IP(src=SERVER, dst=client) / UDP(sport=53, dport=sport) / DNS(
+            r = Ether() / IP(src=server, dst=client) / UDP(sport=53, dport=sport) / DNS(
                 id=q[DNS].id, qr=1, rd=1, ra=1, rcode=rcode, qd=DNSQR(qname=name, qtype=qtype, qclass=qclass))
             r.time = self.t
             self.frames.append(r)
@@ -65,6 +67,7 @@ def build_capture(path):
         c.exchange("10.1.1.6", name)
     c.exchange("10.1.1.7", "crt.sh")                                          # PDNS, then ...
     c.exchange("10.1.1.7", "target.example", qtype=255)                   # ... RARE: correlated -> Tier 2
+    c.exchange("10.1.1.9", "www.example.com", server="203.0.113.66")          # INTEL: listed resolver
     wrpcap(path, c.frames)
     return c
 
@@ -77,6 +80,7 @@ EXPECTED = {
     ("10.1.1.5", "SENS", "2"),
     ("10.1.1.7", "PDNS", "1"),
     ("10.1.1.7", "RARE", "2"),
+    ("10.1.1.9", "INTEL", "2"),
 }
 
 failures = []
@@ -103,6 +107,8 @@ def main():
     cfg = os.path.join(tmp, "site.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG)
+    with open(os.path.join(tmp, "intel.txt"), "w") as f:
+        f.write(INTEL_LIST)
 
     for workers in (1, 2, 4):
         logdir = os.path.join(tmp, f"logs-{workers}")

@@ -1,0 +1,45 @@
+#include "detect/address_set.hpp"
+
+#include <algorithm>
+
+namespace recontap::detect {
+
+AddressSet::Key AddressSet::masked(const dns::IpAddr& a, unsigned prefix) {
+    Key k{0, 0};
+    unsigned bytes = a.family == 4 ? 4 : 16;
+    for (unsigned i = 0; i < bytes; ++i) {
+        unsigned bit = i * 8;
+        uint8_t b = a.bytes[i];
+        if (bit >= prefix) b = 0;
+        else if (prefix - bit < 8) b = uint8_t(b & (0xff << (8 - (prefix - bit))));
+        if (i < 8) k.hi |= uint64_t(b) << (56 - 8 * i);
+        else k.lo |= uint64_t(b) << (56 - 8 * (i - 8));
+    }
+    return k;
+}
+
+AddressSet::AddressSet(const std::vector<config::IntelEntry>& entries) : entries_(entries), size_(entries.size()) {
+    for (uint32_t i = 0; i < entries_.size(); ++i) {
+        const config::Cidr& net = entries_[i].net;
+        auto& buckets = net.addr.family == 4 ? v4_ : v6_;
+        auto it = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& b) { return b.prefix == net.prefix; });
+        if (it == buckets.end()) it = buckets.insert(buckets.end(), Bucket{net.prefix, {}});
+        it->nets.emplace_back(masked(net.addr, net.prefix), i);
+    }
+    for (auto* buckets : {&v4_, &v6_}) {
+        std::sort(buckets->begin(), buckets->end(), [](const Bucket& a, const Bucket& b) { return a.prefix > b.prefix; });
+        for (auto& b : *buckets) std::stable_sort(b.nets.begin(), b.nets.end(), [](auto& x, auto& y) { return x.first < y.first; });
+    }
+}
+
+const config::IntelEntry* AddressSet::find(const dns::IpAddr& a) const {
+    const auto& buckets = a.family == 4 ? v4_ : v6_;
+    for (const Bucket& b : buckets) {
+        Key k = masked(a, b.prefix);
+        auto it = std::lower_bound(b.nets.begin(), b.nets.end(), k, [](const auto& e, const Key& key) { return e.first < key; });
+        if (it != b.nets.end() && it->first == k) return &entries_[it->second];
+    }
+    return nullptr;
+}
+
+} // namespace recontap::detect
