@@ -1,6 +1,6 @@
 #include "dataplane/stats_json.hpp"
 
-#include "dns/malformed.hpp"
+#include "shm/counters_json.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -8,33 +8,6 @@
 
 namespace recontap::dataplane {
 
-namespace {
-nlohmann::json worker_json(const shm::WorkerCountersData& d, uint64_t ring_drops) {
-    nlohmann::json malformed = nlohmann::json::object();
-    for (std::size_t i = 1; i < dns::kMalformedCount; ++i)
-        if (d.malformed[i]) malformed[std::string(dns::malformed_name(dns::Malformed(i)))] = d.malformed[i];
-    return {
-        {"packets", d.rx_packets},
-        {"bytes", d.rx_bytes},
-        {"dns_messages", d.dns_queries + d.dns_responses},
-        {"dns_rejected", d.dns_rejected},
-        {"queries", d.dns_queries},
-        {"responses", d.dns_responses},
-        {"not_dns", d.not_dns},
-        {"malformed_total", d.malformed_total},
-        {"malformed", malformed},
-        {"forward_pointers", d.forward_pointers},
-        {"last_packet_ns", d.last_packet_ns},
-        {"packets_local_time", d.packets_local_time},
-        {"rule_hits", {{"pdns", d.rule_hits_pdns}, {"sensitive", d.rule_hits_sens}}},
-        {"clients_active", d.clients_active},
-        {"detections", d.detections},
-        {"tcp", {{"messages", d.tcp_messages}, {"seq_gaps", d.tcp_seq_gaps}, {"truncated", d.tcp_messages_truncated}}},
-        {"drops", {{"event_ring", ring_drops}, {"client_evictions", d.clients_evicted},
-                   {"tcp_flow_evictions", d.tcp_flows_evicted}}},
-    };
-}
-} // namespace
 
 nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals) {
     const shm::RegionHeader& h = region.header();
@@ -46,14 +19,14 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
         region.view().counters(w).read(d);
         uint64_t ring_drops = region.view().events(w).dropped.load();
         ring_drops_total += ring_drops;
-        workers.push_back(worker_json(d, ring_drops));
+        workers.push_back(shm::worker_counters_json(d, ring_drops));
         // Sum field by field: the struct is all uint64_t.
         auto* s = reinterpret_cast<uint64_t*>(&sum);
         auto* x = reinterpret_cast<const uint64_t*>(&d);
         for (std::size_t i = 0; i < sizeof d / sizeof(uint64_t); ++i) s[i] += x[i];
     }
     sum.last_packet_ns = 0; // a sum of times means nothing; per worker only
-    nlohmann::json total = worker_json(sum, ring_drops_total);
+    nlohmann::json total = shm::worker_counters_json(sum, ring_drops_total);
     // Frames as read from the ports; workers also count the datagrams the
     // steering stage rebuilt from fragments, so their sum can differ.
     total["packets"] = totals.port_rx_packets;

@@ -1,6 +1,7 @@
 // The control protocol's answers: status, stats, detections, top.
 #include "dns/malformed.hpp"
 #include "mgmt/daemon.hpp"
+#include "shm/counters_json.hpp"
 
 #include <unistd.h>
 
@@ -22,36 +23,14 @@ std::string hex_id(uint64_t v) {
 }
 
 json worker_json(uint32_t w, const shm::WorkerCountersData& c, bool consistent, const shm::EventRing& ring) {
-    json malformed = json::object();
-    for (std::size_t m = 1; m < dns::kMalformedCount; ++m)
-        malformed[std::string(dns::malformed_name(static_cast<dns::Malformed>(m)))] = c.malformed[m];
     uint64_t head = ring.head.load(std::memory_order_acquire), tail = ring.tail.load(std::memory_order_acquire);
-    // Same names as the data plane's stats.json, plus the ring's live indices.
-    return {
-        {"worker", w},
-        {"consistent", consistent},
-        {"packets", c.rx_packets},
-        {"bytes", c.rx_bytes},
-        {"dns_messages", c.dns_queries + c.dns_responses},
-        {"queries", c.dns_queries},
-        {"responses", c.dns_responses},
-        {"not_dns", c.not_dns},
-        {"malformed_total", c.malformed_total},
-        {"malformed", malformed},
-        {"forward_pointers", c.forward_pointers},
-        {"last_packet_ns", c.last_packet_ns},
-        {"packets_local_time", c.packets_local_time},
-        {"rule_hits", {{"pdns", c.rule_hits_pdns}, {"sensitive", c.rule_hits_sens}}},
-        {"clients_active", c.clients_active},
-        {"detections", c.detections},
-        {"tcp", {{"messages", c.tcp_messages}, {"seq_gaps", c.tcp_seq_gaps}, {"truncated", c.tcp_messages_truncated}}},
-        {"drops",
-         {{"event_ring", ring.dropped.load()},
-          {"event_ring_seen_by_worker", c.event_ring_drops},
-          {"client_evictions", c.clients_evicted},
-          {"tcp_flow_evictions", c.tcp_flows_evicted}}},
-        {"ring", {{"head", head}, {"tail", tail}, {"pending", head - tail}}},
-    };
+    // The data plane's stats.json names (one function for both), plus the ring's live indices.
+    json j = shm::worker_counters_json(c, ring.dropped.load());
+    j["worker"] = w;
+    j["consistent"] = consistent;
+    j["drops"]["event_ring_seen_by_worker"] = c.event_ring_drops;
+    j["ring"] = {{"head", head}, {"tail", tail}, {"pending", head - tail}};
+    return j;
 }
 
 // Adds every numeric field of worker into sum (nested objects too).

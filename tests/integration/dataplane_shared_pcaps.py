@@ -45,7 +45,8 @@ def main():
         stats = dict(line.split("\t") for line in dump.stderr.splitlines() if line.count("\t") == 1)
         dump_dns = int(stats.get("dns_messages", -1))
         dump_malformed = {k[len("malformed."):]: int(v) for k, v in stats.items() if k.startswith("malformed.")}
-        ok = ok and total.get("dns_messages", 0) + total.get("dns_rejected", 0) == dump_dns and total.get("malformed") == dump_malformed
+        malformed = {k: v for k, v in total.get("malformed", {}).items() if v}
+        ok = ok and total.get("dns_messages", 0) + total.get("dns_rejected", 0) == dump_dns and malformed == dump_malformed
         print(f"{'ok  ' if ok else 'FAIL'} {rel}: exit {p.returncode}, packets {total.get('packets')} / tshark "
               f"{frames}, dns {total.get('dns_messages')} / dump {dump_dns}, malformed {total.get('malformed')} / "
               f"dump {dump_malformed} {p.stderr.strip()[:200]}")
