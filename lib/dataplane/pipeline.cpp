@@ -154,7 +154,7 @@ int run(const RunOptions& opts) {
             workers.push_back(std::make_unique<Worker>(w, s.cfg, s.rules, region.view(), r, s.capture.link, clock));
         }
         Steering steering(inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(), ports[0].pool,
-                          clock);
+                          clock, s.cfg.dataplane.ipv6_client_prefix);
 
         std::atomic<bool> finish{false};
         std::vector<Launch> launches(n_workers);
