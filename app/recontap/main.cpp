@@ -1,4 +1,5 @@
 // recontap: the data plane. Thin: options in, dataplane::run out.
+#include "dataplane/bench.hpp"
 #include "dataplane/pipeline.hpp"
 
 #include <getopt.h>
@@ -11,6 +12,7 @@ namespace {
 void usage(FILE* to) {
     std::fputs("usage: recontap -r FILE [-c CONF] [-l LOGDIR] [--workers N]   offline run on a capture\n"
                "       recontap [-c CONF] [--workers N]                        live, ports from [[port]]\n"
+               "       recontap --bench S | --bench-stages R | --bench-spray N ...  perf/bench's measurements\n"
                "Alerts go to LOGDIR/eve.json (via recontapd), final counters to LOGDIR/stats.json.\n",
                to);
 }
@@ -24,7 +26,12 @@ int main(int argc, char** argv) {
                                       {"logdir", required_argument, nullptr, 'l'},
                                       {"workers", required_argument, nullptr, 'w'},
                                       {"help", no_argument, nullptr, 'h'},
+                                      {"bench", required_argument, nullptr, 'B'},
+                                      {"bench-stages", required_argument, nullptr, 'S'},
+                                      {"bench-spray", required_argument, nullptr, 'P'},
                                       {nullptr, 0, nullptr, 0}};
+    recontap::dataplane::BenchOptions bench;
+    char bench_mode = 0;
     int c;
     while ((c = getopt_long(argc, argv, "r:c:l:w:h", longopts, nullptr)) != -1) {
         switch (c) {
@@ -41,6 +48,9 @@ int main(int argc, char** argv) {
             opts.workers = unsigned(n);
             break;
         }
+        case 'B': bench.seconds = std::strtod(optarg, nullptr), bench_mode = 'B'; break;
+        case 'S': bench.repeat = unsigned(std::strtoul(optarg, nullptr, 10)), bench_mode = 'S'; break;
+        case 'P': bench.spray_sources = std::strtoull(optarg, nullptr, 10), bench_mode = 'P'; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -49,6 +59,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "recontap: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
         return 2;
+    }
+    if (bench_mode) {
+        if (!(bench.seconds > 0) || bench.repeat == 0 || (bench_mode == 'P' && bench.spray_sources == 0)) {
+            std::fputs("recontap: --bench, --bench-stages and --bench-spray take a positive number\n", stderr);
+            return 2;
+        }
+        bench.capture = opts.capture, bench.config_path = opts.config_path, bench.workers = opts.workers;
+        bench.self_exe = opts.self_exe;
+        if (bench_mode == 'B') return recontap::dataplane::bench_dataplane(bench);
+        if (bench_mode == 'S') return recontap::dataplane::bench_stages(bench);
+        return recontap::dataplane::bench_spray(bench);
     }
     return recontap::dataplane::run(opts);
 }

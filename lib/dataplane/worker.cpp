@@ -46,6 +46,12 @@ void Worker::handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<co
         return;
     }
     if (msg.section_error != dns::Malformed::none) count_malformed(msg.section_error);
+    if (timer && timer->sampling) [[unlikely]] {
+        uint64_t start = rte_rdtsc();
+        engine.observe(ts_ns, pkt, msg);
+        timer->engine_cycles += rte_rdtsc() - start;
+        return;
+    }
     engine.observe(ts_ns, pkt, msg);
 }
 
@@ -74,6 +80,24 @@ void Worker::publish() {
     published.publish(counters);
 }
 
+void Worker::handle_burst(rte_mbuf** burst, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) {
+        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 1], void*));
+        handle(burst[i]);
+    }
+}
+
+void Worker::timed_burst(rte_mbuf** burst, unsigned n) {
+    uint64_t start = rte_rdtsc();
+    handle_burst(burst, n);
+    uint64_t handled = rte_rdtsc();
+    rte_pktmbuf_free_bulk(burst, n);
+    timer->handle_cycles += handled - start;
+    timer->free_cycles += rte_rdtsc() - handled;
+    timer->sampled_packets += n;
+    timer->sampling = false;
+}
+
 int Worker::run(const std::atomic<bool>& finish) {
     constexpr unsigned kBurst = 32;
     rte_mbuf* burst[kBurst];
@@ -88,11 +112,12 @@ int Worker::run(const std::atomic<bool>& finish) {
             continue;
         }
         idle = 0;
-        for (unsigned i = 0; i < n; ++i) {
-            if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 1], void*));
-            handle(burst[i]);
+        if (timer && timer->begin_burst()) [[unlikely]]
+            timed_burst(burst, n);
+        else {
+            handle_burst(burst, n);
+            rte_pktmbuf_free_bulk(burst, n);
         }
-        rte_pktmbuf_free_bulk(burst, n);
         if ((counters.rx_packets & 0xfff) < n) publish(); // about every 4096 packets
     }
     publish();

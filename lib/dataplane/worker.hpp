@@ -9,6 +9,7 @@
 #include "dns/packet.hpp"
 #include "dns/extractor.hpp"
 #include "shm/layout.hpp"
+#include "dataplane/stage_timer.hpp"
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -57,6 +58,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     shm::WorkerCountersData counters{}; // this worker's own copy, published to shm
     shm::WorkerCounters& published;
     unsigned index;
+    StageTimer* timer = nullptr; // perf/bench only: TSC samples per stage (null in every real run)
 
     // --- per-packet scratch, reused (no allocation on the path) ---
     dns::DnsMessage msg{};
@@ -66,6 +68,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     alignas(RTE_CACHE_LINE_SIZE) uint8_t linear[65536]; // multi-segment mbufs are copied here
 
 private:
+    void handle_burst(rte_mbuf** burst, unsigned n);
+    void timed_burst(rte_mbuf** burst, unsigned n); // handle_burst and free, TSC samples into *timer
     void handle(rte_mbuf* m);
     void handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message);
     void count_malformed(dns::Malformed why);
