@@ -20,6 +20,7 @@ Engine::Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> 
 void Engine::rebind_rules(std::shared_ptr<const rules::RuleSet> rules) {
     rules_ = std::move(rules);
     matcher_.rebind(rules_);
+    verdicts_.clear();
 }
 
 namespace {
@@ -53,9 +54,15 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
 
     const dns::DnsQuestion* q = msg.questions_kept ? &msg.questions[0] : nullptr;
     std::string_view qname = q ? q->name.view() : std::string_view{};
+    NameVerdict verdict;
+    if (q)
+        verdict = verdicts_.get(qname, [&] {
+            return NameVerdict{matcher_.match(qname), int16_t(site_.internal_zone(qname)),
+                               site_.allowed_domain(qname)};
+        });
     rules::Match match{};
     if (q && !msg.qr) {
-        match = matcher_.match(qname);
+        match = verdict.match;
         if (match.categories & (1u << unsigned(rules::Category::pdns))) ++counters_.rule_hits_pdns;
         if (match.categories & (1u << unsigned(rules::Category::sensitive))) ++counters_.rule_hits_sens;
     }
@@ -70,8 +77,8 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
                   q ? q->qtype : uint16_t(0),
                   q ? q->qclass : uint16_t(0),
                   match,
-                  q ? site_.internal_zone(qname) : -1,
-                  q && site_.allowed_domain(qname),
+                  verdict.internal_zone,
+                  verdict.allowed_domain,
                   !site_.internal_address(client),
                   site_.dns_server(server)};
 

@@ -5,6 +5,7 @@
 #pragma once
 #include "config/config.hpp"
 #include "detect/emit.hpp"
+#include "detect/name_verdicts.hpp"
 #include "detect/site.hpp"
 #include "rules/rules.hpp"
 #include "shm/layout.hpp"
@@ -32,6 +33,7 @@ private:
     Site site_;
     std::shared_ptr<const rules::RuleSet> rules_;
     rules::Matcher matcher_;
+    NameVerdicts verdicts_; // matcher_ and site_ results per name, for repeated names
     state::ClientTable clients_;
     Emitter emitter_;
     shm::WorkerCountersData& counters_;
