@@ -27,16 +27,6 @@ namespace recontap::dataplane {
 
 namespace {
 
-struct BenchLaunch {
-    Worker* worker;
-    const std::atomic<bool>* finish;
-};
-
-int bench_worker_main(void* arg) {
-    auto* l = static_cast<BenchLaunch*>(arg);
-    return l->worker->run(*l->finish);
-}
-
 // Receive and free for `seconds`: the ceiling any pipeline on this source can reach.
 double bare_rx_mpps(const Port& port, double seconds) {
     rte_mbuf* burst[32];
@@ -74,16 +64,11 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
         workers.push_back(std::make_unique<Worker>(w, cfg, rules, region.view(), r, capture.link, clock));
         workers.back()->timer = &timers[w];
     }
-    Steering steering(inboxes, capture.link, cfg.dataplane.dns_ports, true, port.pool, clock);
+    Steering steering(inboxes, capture.link, cfg.dataplane.dns_ports, true, port.pool, clock,
+                      cfg.dataplane.ipv6_client_prefix);
     std::atomic<bool> finish{false};
-    std::vector<BenchLaunch> launches(n_workers);
-    unsigned w = 0, lcore;
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-        if (w == n_workers) break;
-        launches[w] = {workers[w].get(), &finish};
-        rte_eal_remote_launch(bench_worker_main, &launches[w], lcore);
-        ++w;
-    }
+    std::vector<WorkerLaunch> launches;
+    launch_workers(workers, finish, launches);
     rte_mbuf* burst[32];
     const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(seconds * double(hz));
     uint64_t received = 0, steer_cycles = 0, steer_sampled = 0, bursts = 0, now = start;

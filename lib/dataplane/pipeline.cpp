@@ -79,16 +79,6 @@ bool prepare(const RunOptions& opts, Setup& s) {
     return true;
 }
 
-struct Launch {
-    Worker* worker;
-    const std::atomic<bool>* finish;
-};
-
-int worker_main(void* arg) {
-    auto* l = static_cast<Launch*>(arg);
-    return l->worker->run(*l->finish);
-}
-
 void answer_control(const shm::Region& region) {
     shm::ControlMessage req{}, rep{};
     while (region.view().control().try_pop(req)) {
@@ -157,14 +147,8 @@ int run(const RunOptions& opts) {
                           clock, s.cfg.dataplane.ipv6_client_prefix);
 
         std::atomic<bool> finish{false};
-        std::vector<Launch> launches(n_workers);
-        unsigned w = 0, lcore;
-        RTE_LCORE_FOREACH_WORKER(lcore) {
-            if (w == n_workers) break;
-            launches[w] = {workers[w].get(), &finish};
-            rte_eal_remote_launch(worker_main, &launches[w], lcore);
-            ++w;
-        }
+        std::vector<WorkerLaunch> launches;
+        launch_workers(workers, finish, launches);
         shm::RegionHeader& h = region.header();
         h.dataplane_state.store(uint32_t(shm::DataplaneState::running));
         if (s.spawn) daemon = spawn_daemon(opts.self_exe, opts.config_path, s.logdir, s.shm_name, s.socket_path);

@@ -4,6 +4,8 @@
 #include "shm/region.hpp"
 
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
@@ -122,6 +124,25 @@ int Worker::run(const std::atomic<bool>& finish) {
     }
     publish();
     return 0;
+}
+
+namespace {
+int worker_main(void* arg) {
+    auto* l = static_cast<WorkerLaunch*>(arg);
+    return l->worker->run(*l->finish);
+}
+} // namespace
+
+void launch_workers(const std::vector<std::unique_ptr<Worker>>& workers, const std::atomic<bool>& finish,
+                    std::vector<WorkerLaunch>& launches) {
+    launches.assign(workers.size(), WorkerLaunch{});
+    unsigned w = 0, lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (w == workers.size()) break;
+        launches[w] = {workers[w].get(), &finish};
+        rte_eal_remote_launch(worker_main, &launches[w], lcore);
+        ++w;
+    }
 }
 
 } // namespace recontap::dataplane

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace recontap::dataplane {
 
@@ -75,5 +76,14 @@ private:
     void count_malformed(dns::Malformed why);
     void publish();
 };
+
+// What a worker lcore is handed; the caller keeps `launches` alive until
+// rte_eal_mp_wait_lcore. Starts workers[i] on the i-th worker lcore.
+struct WorkerLaunch {
+    Worker* worker;
+    const std::atomic<bool>* finish;
+};
+void launch_workers(const std::vector<std::unique_ptr<Worker>>& workers, const std::atomic<bool>& finish,
+                    std::vector<WorkerLaunch>& launches);
 
 } // namespace recontap::dataplane
