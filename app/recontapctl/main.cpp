@@ -139,9 +139,17 @@ int main(int argc, char** argv) {
         std::cout << line << "\n";
         return 0;
     }
-    if (args.command == "status") ctl::render_status(reply, std::cout);
-    else if (args.command == "stats") ctl::render_stats(reply, std::cout);
-    else if (args.command == "detections") ctl::render_detections(reply, std::cout);
-    else ctl::render_top(reply, std::cout);
+    // A reply without the fields a table needs (another version of the
+    // daemon, or -s pointing at something else) is an error line, not an abort.
+    try {
+        if (args.command == "status") ctl::render_status(reply, std::cout);
+        else if (args.command == "stats") ctl::render_stats(reply, std::cout);
+        else if (args.command == "detections") ctl::render_detections(reply, std::cout);
+        else ctl::render_top(reply, std::cout);
+    } catch (const std::exception& e) {
+        std::cerr << "recontapctl: unexpected reply from " << args.socket << " (" << e.what()
+                  << "); --json shows it raw\n";
+        return 1;
+    }
     return 0;
 }

@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string text(const json& v) {
+std::string text(json v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_null()) return "-";
     return v.dump();
@@ -19,12 +19,12 @@ std::string text(const json& v) {
 // Left-aligned columns sized to their widest cell.
 void table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
     std::vector<std::size_t> width;
-    for (const auto& row : rows)
+    for (auto row : rows)
         for (std::size_t i = 0; i < row.size(); ++i) {
             if (width.size() <= i) width.push_back(0);
             width[i] = std::max(width[i], row[i].size());
         }
-    for (const auto& row : rows) {
+    for (auto row : rows) {
         std::string line;
         for (std::size_t i = 0; i < row.size(); ++i) {
             line += row[i];
@@ -36,10 +36,10 @@ void table(const std::vector<std::vector<std::string>>& rows, std::ostream& out)
 
 } // namespace
 
-void render_status(const json& r, std::ostream& out) {
-    const json& d = r["daemon"];
-    const json& dp = r["dataplane"];
-    const json& t = r["totals"];
+void render_status(json r, std::ostream& out) {
+    json d = r["daemon"];
+    json dp = r["dataplane"];
+    json t = r["totals"];
     out << "recontapd    pid " << text(d["pid"]) << ", up " << text(d["uptime_s"]) << " s, alerts to "
         << text(d["eve"]) << "\n";
     out << "data plane   " << (dp.value("attached", false) ? "attached" : "detached") << "  " << text(dp["shm"]);
@@ -53,18 +53,18 @@ void render_status(const json& r, std::ostream& out) {
         << text(t["pending"]) << "  ring drops " << text(t["ring_drops"]) << "\n";
 }
 
-void render_stats(const json& r, std::ostream& out) {
+void render_stats(json r, std::ostream& out) {
     std::vector<std::vector<std::string>> rows = {
         {"worker", "packets", "queries", "responses", "malformed", "detections", "ring_pending", "ring_drops",
          "clients", "evicted"}};
-    for (const json& w : r["workers"])
+    for (json w : r["workers"])
         rows.push_back({text(w["worker"]), text(w["packets"]), text(w["queries"]), text(w["responses"]),
                         text(w["malformed_total"]), text(w["detections"]), text(w["ring"]["pending"]),
                         text(w["drops"]["event_ring"]), text(w["clients_active"]), text(w["drops"]["client_evictions"])});
     if (r["workers"].empty()) out << "no data plane mapped: daemon counters only\n";
     else table(rows, out);
 
-    const json& totals = r["totals"];
+    json totals = r["totals"];
     if (totals.contains("malformed")) {
         out << "\nmalformed by reason (all workers)\n";
         std::vector<std::vector<std::string>> reasons;
@@ -90,16 +90,16 @@ void render_stats(const json& r, std::ostream& out) {
     table(daemon, out);
 }
 
-void render_detections(const json& r, std::ostream& out) {
+void render_detections(json r, std::ostream& out) {
     if (r["detections"].empty()) {
         out << "no detections yet\n";
         return;
     }
     std::vector<std::vector<std::string>> rows = {
         {"time", "client", "server", "detector", "tier", "sev", "detail", "name", "suppressed"}};
-    for (const json& a : r["detections"]) {
-        const json& alert = a["alert"];
-        const json& ctx = alert["context"];
+    for (json a : r["detections"]) {
+        json alert = a["alert"];
+        json ctx = alert["context"];
         rows.push_back({text(a["timestamp"]), text(a["src_ip"]), text(a["dest_ip"]),
                         text(alert["metadata"]["detector"][0]), text(alert["metadata"]["tier"][0]),
                         text(alert["severity"]), text(ctx["detail"]), ctx.contains("sample_name") ? text(ctx["sample_name"]) : "-",
@@ -108,14 +108,14 @@ void render_detections(const json& r, std::ostream& out) {
     table(rows, out);
 }
 
-void render_top(const json& r, std::ostream& out) {
+void render_top(json r, std::ostream& out) {
     if (r["top"].empty()) {
         out << "no detections yet\n";
         return;
     }
     std::vector<std::vector<std::string>> rows = {{"rank", "client", "alerts", "tier2", "detectors", "last"}};
     int rank = 0;
-    for (const json& c : r["top"]) {
+    for (json c : r["top"]) {
         std::string detectors;
         for (auto it = c["detectors"].begin(); it != c["detectors"].end(); ++it)
             detectors += (detectors.empty() ? "" : ",") + it.key() + ":" + text(*it);

@@ -1,4 +1,6 @@
 // Human-readable tables for recontapctl's replies (--json prints them raw).
+// Replies are taken by value: a missing field then reads as null and throws
+// (caught by main) instead of tripping nlohmann's assertion on const access.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -6,9 +8,9 @@
 
 namespace recontap::ctl {
 
-void render_status(const nlohmann::json& reply, std::ostream& out);
-void render_stats(const nlohmann::json& reply, std::ostream& out);
-void render_detections(const nlohmann::json& reply, std::ostream& out);
-void render_top(const nlohmann::json& reply, std::ostream& out);
+void render_status(nlohmann::json reply, std::ostream& out);
+void render_stats(nlohmann::json reply, std::ostream& out);
+void render_detections(nlohmann::json reply, std::ostream& out);
+void render_top(nlohmann::json reply, std::ostream& out);
 
 } // namespace recontap::ctl

@@ -14,10 +14,12 @@ struct CaptureInfo {
     dns::LinkType link = dns::LinkType::ethernet;
     int dlt = 1;
     uint64_t packets = 0;
+    std::string damaged; // non-empty: the file is damaged after `packets` packets (libpcap's reason)
 };
 
 // Throws std::runtime_error with one line ("FILE: why") for a missing,
-// unreadable or non-pcap file, or an unsupported link type.
+// unreadable, non-regular (FIFO, device) or non-pcap file, a path DPDK's
+// devargs cannot carry (',' or '='), or an unsupported link type.
 CaptureInfo scan_capture(const std::string& path);
 
 } // namespace recontap::dataplane

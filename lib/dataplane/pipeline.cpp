@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -28,6 +29,8 @@
 namespace recontap::dataplane {
 
 namespace {
+
+constexpr unsigned kInboxSlots = 1024; // per worker ring between steering and the worker
 
 std::atomic<bool> g_stop_requested{false}; // set by SIGINT/SIGTERM; the only process-wide state, owned by the program
 
@@ -51,9 +54,11 @@ bool prepare(const RunOptions& opts, Setup& s) {
             s.cfg.dataplane.workers = opts.workers;
         }
         if (!opts.capture.empty()) {
-            if (opts.capture.find(',') != std::string::npos)
-                throw std::runtime_error(opts.capture + ": a capture path may not contain ',' (DPDK devargs separator)");
             s.capture = scan_capture(opts.capture);
+            if (!s.capture.damaged.empty())
+                std::fprintf(stderr, "recontap: warning: %s is damaged after packet %llu (%s): the rest is not read\n",
+                             opts.capture.c_str(), static_cast<unsigned long long>(s.capture.packets),
+                             s.capture.damaged.c_str());
         } else if (s.cfg.ports.empty()) {
             throw std::runtime_error("nothing to read: give -r FILE or a [[port]] in the configuration");
         }
@@ -131,13 +136,17 @@ int run(const RunOptions& opts) {
         PacketClock clock;
         std::vector<Port> ports;
         uint16_t pid;
-        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, s.cfg.dataplane.mbufs, clock));
+        // Offline input is lossless: the steering loop waits while worker
+        // inboxes are full, so the pool must outsize everything the inboxes
+        // can hold, or the port starves and net_pcap drops what it has read.
+        const unsigned mbufs = std::max<unsigned>(s.cfg.dataplane.mbufs, n_workers * kInboxSlots + 4096);
+        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, mbufs, clock));
         if (ports.empty()) throw std::runtime_error("no port came up (check the [[port]] devargs)");
 
         std::vector<rte_ring*> inboxes;
         std::vector<std::unique_ptr<Worker>> workers;
         for (unsigned w = 0; w < n_workers; ++w) {
-            rte_ring* r = rte_ring_create(("inbox" + std::to_string(w)).c_str(), 4096, SOCKET_ID_ANY,
+            rte_ring* r = rte_ring_create(("inbox" + std::to_string(w)).c_str(), kInboxSlots, SOCKET_ID_ANY,
                                           RING_F_SP_ENQ | RING_F_SC_DEQ);
             if (!r) throw std::runtime_error("cannot create worker ring");
             inboxes.push_back(r);
@@ -206,9 +215,12 @@ int run(const RunOptions& opts) {
         }
         write_json_file(s.logdir + "/stats.json", stats_document(region, totals));
         h.dataplane_state.store(uint32_t(shm::DataplaneState::stopped));
-        if (!opts.capture.empty() && received < s.capture.packets)
-            std::fprintf(stderr, "recontap: read %llu of %llu packets from %s\n", (unsigned long long)received,
-                         (unsigned long long)s.capture.packets, opts.capture.c_str());
+        if (!opts.capture.empty() && received < s.capture.packets) {
+            std::fprintf(stderr, "recontap: read only %llu of %llu packets from %s (port missed %llu): results incomplete\n",
+                         (unsigned long long)received, (unsigned long long)s.capture.packets, opts.capture.c_str(),
+                         (unsigned long long)totals.port_missed);
+            status = 1;
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "recontap: %s\n", e.what());
         status = 1;

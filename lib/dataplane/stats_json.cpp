@@ -2,6 +2,7 @@
 
 #include "shm/counters_json.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -13,19 +14,20 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
     const shm::RegionHeader& h = region.header();
     nlohmann::json workers = nlohmann::json::array();
     shm::WorkerCountersData sum{};
-    uint64_t ring_drops_total = 0;
+    uint64_t ring_drops_total = 0, last_packet_ns = 0;
     for (uint32_t w = 0; w < h.n_workers; ++w) {
         shm::WorkerCountersData d{};
         region.view().counters(w).read(d);
         uint64_t ring_drops = region.view().events(w).dropped.load();
         ring_drops_total += ring_drops;
+        last_packet_ns = std::max(last_packet_ns, d.last_packet_ns);
         workers.push_back(shm::worker_counters_json(d, ring_drops));
         // Sum field by field: the struct is all uint64_t.
         auto* s = reinterpret_cast<uint64_t*>(&sum);
         auto* x = reinterpret_cast<const uint64_t*>(&d);
         for (std::size_t i = 0; i < sizeof d / sizeof(uint64_t); ++i) s[i] += x[i];
     }
-    sum.last_packet_ns = 0; // a sum of times means nothing; per worker only
+    sum.last_packet_ns = last_packet_ns; // the latest, not a sum
     nlohmann::json total = shm::worker_counters_json(sum, ring_drops_total);
     // Frames as read from the ports; workers also count the datagrams the
     // steering stage rebuilt from fragments, so their sum can differ.
@@ -34,7 +36,7 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
                              {"too_big", totals.reassembly.too_big}, {"bad_fragment", totals.reassembly.bad_fragment},
                              {"evicted", totals.reassembly.evicted}, {"expired", totals.reassembly.expired}};
     total["drops"]["steer"] = totals.steer_drops;
-    total["drops"]["reassembled_datagrams"] = totals.steering.datagram_drops;
+    total["drops"]["reassembled_datagrams_lost"] = totals.steering.datagram_drops; // no mbuf, or not UDP
     total["drops"]["fragments_incomplete"] = totals.reassembly.evicted + totals.reassembly.expired +
                                              totals.reassembly.too_big + totals.reassembly.bad_fragment;
     total["drops"]["port_missed"] = totals.port_missed;

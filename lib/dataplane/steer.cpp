@@ -23,12 +23,7 @@ unsigned Steering::worker_for(const dns::PacketView& p, bool decoded) {
         return unsigned(round_robin_++ % n); // not DNS or malformed: any worker counts it
     bool src = detect::client_is_source(p, ports_, detect::peek_qr(p));
     state::ClientKey k = state::ClientTable::make_key(src ? p.src : p.dst, ipv6_prefix_);
-    uint64_t a, b;
-    std::memcpy(&a, k.bytes, 8);
-    std::memcpy(&b, k.bytes + 8, 8);
-    uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full);
-    h ^= h >> 31;
-    return unsigned(h % n);
+    return unsigned((state::ClientTable::key_hash(k) >> 32) % n);
 }
 
 // A raw IPv4/IPv6 + UDP frame around the reassembled payload, so the worker

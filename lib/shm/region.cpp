@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <cerrno>
 #include <cstring>
@@ -41,6 +42,15 @@ Region Region::create(const std::string& name, uint32_t n_workers) {
         throw std::runtime_error("shared memory: worker count " + std::to_string(n_workers) + " out of range 1.." +
                                  std::to_string(kMaxWorkers));
     Layout l = Layout::for_workers(n_workers);
+    // A live data plane already owns this name: refuse rather than pull the
+    // region from under it (its detections would be lost).
+    if (std::string why; Region existing = attach(name, why)) {
+        int32_t owner = existing.header().dataplane_pid.load();
+        if (owner > 0 && owner != getpid() && kill(owner, 0) == 0 &&
+            existing.header().dataplane_state.load() != uint32_t(DataplaneState::stopped))
+            throw std::runtime_error("shared memory " + name + " is in use by recontap pid " + std::to_string(owner) +
+                                     " (one data plane per [mgmt] shm name)");
+    }
     // Replace any leftover object: an attached daemon sees the new boot id
     // through its old mapping going stale (the name now points elsewhere).
     shm_unlink(name.c_str());

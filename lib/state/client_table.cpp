@@ -8,14 +8,21 @@
 namespace recontap::state {
 
 namespace {
-uint64_t hash_key(const ClientKey& k) {
+uint64_t mix64(uint64_t x) { // splitmix64's finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+} // namespace
+
+uint64_t ClientTable::key_hash(const ClientKey& k) {
     uint64_t a, b;
     std::memcpy(&a, k.bytes, 8);
     std::memcpy(&b, k.bytes + 8, 8);
-    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ k.family) * 0xff51afd7ed558ccdull;
-    return h ^ (h >> 29);
+    return mix64(a ^ mix64(b ^ k.family));
 }
-} // namespace
 
 void ClientTable::FreeDeleter::operator()(ClientState* p) const { std::free(p); }
 
@@ -43,7 +50,7 @@ ClientKey ClientTable::make_key(const dns::IpAddr& addr, unsigned ipv6_prefix) {
 
 ClientState& ClientTable::find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created) {
     ClientKey key = make_key(addr, ipv6_prefix_);
-    std::size_t start = hash_key(key) & mask_;
+    std::size_t start = key_hash(key) & mask_;
     ClientState* oldest = nullptr;
     for (unsigned i = 0; i < kProbe; ++i) {
         ClientState& s = slots_[(start + i) & mask_];

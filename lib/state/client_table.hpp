@@ -21,6 +21,11 @@ public:
     ClientTable(std::size_t capacity, unsigned ipv6_prefix = 64);
 
     static ClientKey make_key(const dns::IpAddr& addr, unsigned ipv6_prefix);
+    // Well-mixed hash of a key: every key bit reaches every hash bit, so
+    // IPv6 /64s that differ only in their last bytes spread over the table.
+    // The table indexes with the low bits; steering picks a worker from the
+    // high 32, so the two choices stay independent.
+    static uint64_t key_hash(const ClientKey& k);
 
     // Returns the client's state, creating (zeroed, key set) if absent. Never
     // fails: evicts when it must. `created` tells whether it is new.

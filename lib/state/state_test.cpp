@@ -90,3 +90,20 @@ TEST(DistinctCounter, CaseInsensitiveRepeatsCountOnce) {
     for (auto n : names) c.add(hash_name_caseless(n, unsigned(std::strlen(n))));
     EXPECT_EQ(c.estimate(), 1u);
 }
+
+TEST(ClientTable, Ipv6SlashSixtyFoursSpreadOverTheTable) {
+    // 4,096 /64s of one /48 (bytes 6..7 vary) in a 65,536-slot table: a weak
+    // hash put them all in one probe window and evicted nearly every one.
+    ClientTable t(65536, 64);
+    bool created;
+    for (unsigned i = 0; i < 4096; ++i) {
+        dns::IpAddr a{};
+        a.family = 6;
+        a.bytes[0] = 0x20, a.bytes[1] = 0x01, a.bytes[2] = 0x0d, a.bytes[3] = 0xb8;
+        a.bytes[6] = uint8_t(i >> 8), a.bytes[7] = uint8_t(i);
+        a.bytes[15] = 1;
+        t.find_or_insert(a, i, created);
+    }
+    EXPECT_EQ(t.active(), 4096u);
+    EXPECT_EQ(t.evictions(), 0u);
+}
