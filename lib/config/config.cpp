@@ -163,11 +163,16 @@ constexpr Field<Port> kPort[] = {
 };
 
 constexpr Field<Config> kMgmt[] = {
-    {"socket", [](const Ctx& c, const toml::node& n, Config& o) { o.mgmt.socket = read_string(c, n); }},
+    {"socket", [](const Ctx& c, const toml::node& n, Config& o) {
+         o.mgmt.socket = read_string(c, n);
+         // sockaddr_un.sun_path holds 108 bytes with its NUL.
+         if (o.mgmt.socket.size() > 107) fail(c, n, "a UNIX socket path is at most 107 bytes");
+     }},
     {"shm", [](const Ctx& c, const toml::node& n, Config& o) {
          o.mgmt.shm = read_string(c, n);
          if (o.mgmt.shm[0] != '/' || o.mgmt.shm.find('/', 1) != std::string::npos)
              fail(c, n, "a POSIX shared-memory name is '/' and a name without further '/'");
+         if (o.mgmt.shm.size() > 200) fail(c, n, "a shared-memory name is at most 200 bytes");
      }},
     {"logdir", [](const Ctx& c, const toml::node& n, Config& o) { o.mgmt.logdir = read_string(c, n); }},
 };

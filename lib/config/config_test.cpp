@@ -242,6 +242,13 @@ TEST(ConfigErrors, ExactMessages) {
     EXPECT_EQ(syntax.rfind("t.toml:1:", 0), 0u) << syntax;
 }
 
+TEST(ConfigErrors, MgmtNamesFitTheSystemLimits) {
+    EXPECT_EQ(error_of("[mgmt]\nsocket = \"/" + std::string(120, 's') + "\"\n"),
+              "t.toml:2:10: [mgmt] socket: a UNIX socket path is at most 107 bytes");
+    EXPECT_EQ(error_of("[mgmt]\nshm = \"/" + std::string(300, 'm') + "\"\n"),
+              "t.toml:2:7: [mgmt] shm: a shared-memory name is at most 200 bytes");
+}
+
 TEST(ConfigErrors, UnreadableFile) {
     try {
         load("/nonexistent/recontap.toml");
