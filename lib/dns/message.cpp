@@ -35,12 +35,21 @@ struct NameResult {
 };
 
 // Reads and expands the name at `start` into `name`.
+// A compression pointer at pos (top bits 11): its target, checked to be
+// inside the message and after the header. One check for both name readers.
+Malformed pointer_target(const uint8_t* msg, std::size_t n, std::size_t pos, std::size_t& target) {
+    if (pos + 1 >= n) return Malformed::name_truncated;
+    target = std::size_t(msg[pos] & 0x3F) << 8 | msg[pos + 1];
+    if (target < kHeaderLen) return Malformed::name_pointer_into_header;
+    if (target >= n) return Malformed::name_truncated;
+    return Malformed::none;
+}
+
 NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsName* name,
                      uint16_t& forward_pointers) {
     std::size_t pos = start;
     std::size_t next = 0;          // set at the first pointer: where the record continues
     std::size_t segment_start = start; // contiguous run being read since the last jump
-    std::size_t lowest_target = start; // every offset below this is unvisited
     std::size_t wire_len = 1;      // the final root octet
     int hops = 0;
     uint16_t text_len = 0;
@@ -50,15 +59,12 @@ NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsNa
         uint8_t c = msg[pos];
         uint8_t kind = c & 0xC0;
         if (kind == 0xC0) {
-            if (pos + 1 >= n) return {Malformed::name_truncated};
-            std::size_t target = std::size_t(c & 0x3F) << 8 | msg[pos + 1];
-            if (target < kHeaderLen) return {Malformed::name_pointer_into_header};
-            if (target >= n) return {Malformed::name_truncated};
+            std::size_t target;
+            if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
             if (next == 0) next = pos + 2;
             if (++hops > kMaxPointerHops) return {Malformed::name_pointer_loop};
             if (target >= segment_start && target <= pos) return {Malformed::name_pointer_loop};
             if (target > pos) ++forward_pointers;
-            if (target < lowest_target) lowest_target = target;
             // Other jumps (into regions seen earlier by a forward jump) are
             // bounded by the hop limit and the name length.
             pos = target;
@@ -91,10 +97,8 @@ NameResult skip_name(const uint8_t* msg, std::size_t n, std::size_t pos) {
         uint8_t c = msg[pos];
         uint8_t kind = c & 0xC0;
         if (kind == 0xC0) {
-            if (pos + 1 >= n) return {Malformed::name_truncated};
-            std::size_t target = std::size_t(c & 0x3F) << 8 | msg[pos + 1];
-            if (target < kHeaderLen) return {Malformed::name_pointer_into_header};
-            if (target >= n) return {Malformed::name_truncated};
+            std::size_t target;
+            if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
             if (target == pos) return {Malformed::name_pointer_loop};
             return {Malformed::none, pos + 2};
         }
