@@ -211,6 +211,8 @@ constexpr Field<Config> kDetectors[] = {
     RECONTAP_COUNT(spike_min_queries, 1),
     RECONTAP_COUNT(spike_baseline_windows, 1),
     {"spike_alpha", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.spike_alpha = read_ratio(c, n); }},
+    RECONTAP_COUNT(site_spike_factor, 2),
+    RECONTAP_COUNT(site_spike_min_queries, 1),
     RECONTAP_COUNT(correlation_window_s, 0),
     RECONTAP_COUNT(suppress_s, 0),
 };

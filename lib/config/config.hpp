@@ -85,6 +85,8 @@ struct Detectors {
     uint32_t spike_min_queries = 500;      //        and at least this many (quiet hosts waking up are not spikes)
     uint32_t spike_baseline_windows = 5;   //        after this many windows of history
     double spike_alpha = 0.25;             //        EWMA weight of the newest window
+    uint32_t site_spike_factor = 4;        // SPIKE site-wide (recontapd): all clients' queries in a window
+    uint32_t site_spike_min_queries = 5000; //       >= factor x the site's EWMA baseline, and at least this many
     uint32_t correlation_window_s = 900;   // daemon: PDNS + other detection from one host -> Tier 2
     uint32_t suppress_s = 1800;            // daemon: repeats per (client, detector) suppressed this long
     bool operator==(const Detectors&) const = default;

@@ -80,6 +80,11 @@ bool prepare(const RunOptions& opts, Setup& s) {
         s.spawn = true; // a private daemon for this run
         s.shm_name = "/recontap-run-" + std::to_string(getpid());
         s.socket_path = (std::filesystem::absolute(s.logdir) / "recontapd.sock").string();
+        if (s.socket_path.size() > 107) { // sun_path's limit: a deep log folder cannot hold the socket
+            s.socket_path = (std::filesystem::temp_directory_path() / ("recontapd-" + std::to_string(getpid()) + ".sock")).string();
+            std::fprintf(stderr, "recontap: log folder path too long for a UNIX socket; private recontapd listens on %s\n",
+                         s.socket_path.c_str());
+        }
     }
     return true;
 }

@@ -18,8 +18,14 @@ uint64_t PacketClock::packet_ns(const rte_mbuf* m, uint64_t& local_time_count) c
     if (dynfield_offset >= 0 && (m->ol_flags & dynflag))
         return *RTE_MBUF_DYNFIELD(m, dynfield_offset, const uint64_t*) * dynfield_unit_ns;
     ++local_time_count;
-    // Live ports without hardware timestamps: the TSC, anchored to wall time at start.
-    return wall_base_ns + (rte_rdtsc() - tsc_base) * 1'000'000'000ull / tsc_hz;
+    return local_now_ns(); // live ports without hardware timestamps
+}
+
+uint64_t PacketClock::local_now_ns() const {
+    // Whole seconds and the remainder apart: cycles * 1e9 alone overflows
+    // 64 bits after about six seconds at 3 GHz.
+    uint64_t cycles = rte_rdtsc() - tsc_base;
+    return wall_base_ns + cycles / tsc_hz * 1'000'000'000ull + cycles % tsc_hz * 1'000'000'000ull / tsc_hz;
 }
 
 Worker::Worker(unsigned index_, const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules,
@@ -108,7 +114,10 @@ int Worker::run(const std::atomic<bool>& finish) {
         unsigned n = rte_ring_sc_dequeue_burst(inbox, reinterpret_cast<void**>(burst), kBurst, nullptr);
         if (n == 0) {
             if (finish.load(std::memory_order_acquire) && rte_ring_empty(inbox)) break;
-            if (++idle == 64) publish(); // idle: let the CLI see fresh numbers
+            if (++idle == 64) { // idle: close a site-volume window that ended, let the CLI see fresh numbers
+                if (!clock.packets_carry_time()) engine.advance_clock(clock.local_now_ns());
+                publish();
+            }
             if (idle > 1024) sched_yield(); // idle path only: share a small machine's cores
             else rte_pause();
             continue;
@@ -122,6 +131,7 @@ int Worker::run(const std::atomic<bool>& finish) {
         }
         if ((counters.rx_packets & 0xfff) < n) publish(); // about every 4096 packets
     }
+    engine.end_of_input();
     publish();
     return 0;
 }

@@ -42,6 +42,8 @@ struct PacketClock {
     uint64_t tsc_base = 0, wall_base_ns = 0;
 
     uint64_t packet_ns(const rte_mbuf* m, uint64_t& local_time_count) const;
+    uint64_t local_now_ns() const; // the TSC, anchored to wall time at start
+    bool packets_carry_time() const { return dynfield_offset >= 0; }
 };
 
 struct alignas(RTE_CACHE_LINE_SIZE) Worker {

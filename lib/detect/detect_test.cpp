@@ -12,9 +12,12 @@ using namespace recontap;
 
 namespace {
 
+// Keeps detections in `got` and window summaries apart in `summaries`.
 struct VectorSink : detect::DetectionSink {
-    std::vector<shm::DetectionRecord> got;
-    void emit(const shm::DetectionRecord& r) override { got.push_back(r); }
+    std::vector<shm::DetectionRecord> got, summaries;
+    void emit(const shm::DetectionRecord& r) override {
+        (r.kind == uint8_t(shm::RecordKind::window_summary) ? summaries : got).push_back(r);
+    }
     int count(shm::Detector d) const {
         int n = 0;
         for (auto& r : got) n += r.detector == uint8_t(d);
@@ -311,4 +314,64 @@ TEST(Detect, ReorderedPacketStaysInCurrentWindow) {
     h.message(1021 * kSec, "corp.example", 252, false);        // new window: fires again
     h.message(1019 * kSec, "corp.example", 252, false);        // late packet: no reset, no third alert
     EXPECT_EQ(h.sink.count(shm::Detector::RARE), 2);
+}
+
+namespace {
+uint64_t evidence_of(const shm::DetectionRecord& r, const char* key) {
+    for (int i = 0; i < r.evidence_n; ++i)
+        if (std::strcmp(r.evidence[i].key, key) == 0) return r.evidence[i].value;
+    return ~0ull;
+}
+} // namespace
+
+// The worker's share of the site-wide SPIKE: one summary per closed window,
+// saying how many queries it counted, who asked most, and from which window
+// on it still counts; the last one at end of input is marked final.
+TEST(Detect, WindowSummariesCountQueriesPerWindowAndNameTheBusiestClient) {
+    Harness h;
+    const uint64_t w = 60 * kSec, t0 = 1000 * w; // window-aligned
+    for (int i = 0; i < 3; ++i) h.message(t0 + i * kSec, "a.example.com", 1, false);
+    h.message(t0 + 5 * kSec, "a.example.com", 1, true); // responses are not volume
+    dns::IpAddr busy = v4(10, 9, 9, 9);
+    h.client = busy;
+    for (int i = 0; i < 5; ++i) h.message(t0 + 10 * kSec + i, "b.example.com", 1, false);
+    EXPECT_TRUE(h.sink.summaries.empty()) << "no window closed yet";
+
+    h.message(t0 + 3 * w + kSec, "c.example.com", 1, false); // two silent windows, then traffic
+    ASSERT_EQ(h.sink.summaries.size(), 1u);
+    const shm::DetectionRecord s = h.sink.summaries[0]; // a copy: the vector grows below
+    EXPECT_EQ(s.window_start_ns, t0);
+    EXPECT_EQ(s.window_s, 60u);
+    EXPECT_EQ(s.ts_ns, t0 + 3 * w) << "every window before the next one with traffic is closed";
+    EXPECT_EQ(evidence_of(s, "queries"), 8u);
+    EXPECT_EQ(evidence_of(s, "top_client_queries"), 5u);
+    EXPECT_EQ(0, std::memcmp(s.client, busy.bytes, 16));
+    EXPECT_EQ(s.flags & shm::kFlagFinalWindow, 0);
+
+    h.engine->end_of_input();
+    ASSERT_EQ(h.sink.summaries.size(), 2u);
+    EXPECT_EQ(h.sink.summaries[1].window_start_ns, t0 + 3 * w);
+    EXPECT_EQ(evidence_of(h.sink.summaries[1], "queries"), 1u);
+    EXPECT_NE(h.sink.summaries[1].flags & shm::kFlagFinalWindow, 0);
+    EXPECT_GT(h.sink.summaries[1].seq, s.seq) << "one sequence per worker for every record";
+    EXPECT_EQ(h.counters.window_summaries, 2u);
+    EXPECT_TRUE(h.sink.got.empty()) << "summaries are not detections";
+}
+
+// A live worker with no traffic moves its window on with the clock, so the
+// daemon need not wait for it; a reordered packet stays in the window in hand.
+TEST(Detect, IdleClockClosesTheWindowAndLatePacketsStayInTheCurrentOne) {
+    Harness h;
+    const uint64_t w = 60 * kSec, t0 = 2000 * w;
+    h.message(t0 + kSec, "a.example.com", 1, false);
+    h.engine->advance_clock(t0 + 30 * kSec);
+    EXPECT_TRUE(h.sink.summaries.empty());
+    h.engine->advance_clock(t0 + w + kSec);
+    ASSERT_EQ(h.sink.summaries.size(), 1u);
+    EXPECT_EQ(h.sink.summaries[0].ts_ns, t0 + w);
+    h.message(t0 + 59 * kSec, "late.example.com", 1, false); // older than the window in hand
+    h.engine->end_of_input();
+    ASSERT_EQ(h.sink.summaries.size(), 2u);
+    EXPECT_EQ(h.sink.summaries[1].window_start_ns, t0 + w);
+    EXPECT_EQ(evidence_of(h.sink.summaries[1], "queries"), 1u);
 }

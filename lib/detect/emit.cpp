@@ -22,6 +22,13 @@ void Emitter::fire_kind(shm::Detector d, uint16_t& fired_kinds, unsigned kind, c
     build_and_send(d, o, c, evidence, detail);
 }
 
+void Emitter::send_summary(shm::DetectionRecord& r) {
+    r.seq = ++seq_;
+    r.worker = worker_;
+    ++summaries_;
+    sink_.emit(r);
+}
+
 void Emitter::build_and_send(shm::Detector d, const Observation& o, const state::ClientState& c,
                              EvidenceList evidence, const char* detail) {
     shm::DetectionRecord r{};

@@ -35,7 +35,12 @@ public:
     void fire_kind(shm::Detector d, uint16_t& fired_kinds, unsigned kind, const Observation& o,
                    state::ClientState& c, EvidenceList evidence, const char* detail);
 
+    // A record that is not a detection (a window summary): stamped with this
+    // worker's sequence and index, counted apart from detections.
+    void send_summary(shm::DetectionRecord& r);
+
     uint64_t emitted() const { return emitted_; }
+    uint64_t summaries() const { return summaries_; }
 
 private:
     void build_and_send(shm::Detector d, const Observation& o, const state::ClientState& c, EvidenceList evidence,
@@ -45,6 +50,7 @@ private:
     uint8_t worker_;
     uint64_t seq_ = 0;
     uint64_t emitted_ = 0;
+    uint64_t summaries_ = 0;
 };
 
 } // namespace recontap::detect

@@ -15,12 +15,23 @@ Engine::Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> 
       matcher_(rules_),
       clients_(cfg.dataplane.clients_per_worker, cfg.dataplane.ipv6_client_prefix),
       emitter_(cfg.detectors, sink, worker),
+      volume_(cfg.detectors.window_s, emitter_),
       counters_(counters) {}
 
 void Engine::rebind_rules(std::shared_ptr<const rules::RuleSet> rules) {
     rules_ = std::move(rules);
     matcher_.rebind(rules_);
     verdicts_.clear();
+}
+
+void Engine::advance_clock(uint64_t now_ns) {
+    volume_.advance(now_ns);
+    counters_.window_summaries = emitter_.summaries();
+}
+
+void Engine::end_of_input() {
+    volume_.finish();
+    counters_.window_summaries = emitter_.summaries();
 }
 
 namespace {
@@ -86,10 +97,12 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     state::ClientState& c = clients_.find_or_insert(client, ts_ns, created);
     roll_window(c, ts_ns, cfg_.detectors);
     c.last_seen_ns = ts_ns;
-    if (msg.qr)
+    if (msg.qr) {
         ++c.responses;
-    else
+    } else {
         ++c.queries;
+        volume_.count_query(o, c.queries);
+    }
 
     detect_bulk(o, c, emitter_);
     detect_nxd(o, c, emitter_);
@@ -105,6 +118,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     counters_.clients_active = clients_.active();
     counters_.clients_evicted = clients_.evictions();
     counters_.detections = emitter_.emitted();
+    counters_.window_summaries = emitter_.summaries();
 }
 
 } // namespace recontap::detect

@@ -7,6 +7,7 @@
 #include "detect/emit.hpp"
 #include "detect/name_verdicts.hpp"
 #include "detect/site.hpp"
+#include "detect/window_volume.hpp"
 #include "rules/rules.hpp"
 #include "shm/layout.hpp"
 #include "state/client_table.hpp"
@@ -26,6 +27,11 @@ public:
     // Control path: new rule set after a reload.
     void rebind_rules(std::shared_ptr<const rules::RuleSet> rules);
 
+    // Packet time passed with no packet (idle live port): close the
+    // site-volume window if it ended. end_of_input: the last summary.
+    void advance_clock(uint64_t now_ns);
+    void end_of_input();
+
     const state::ClientTable& clients() const { return clients_; }
 
 private:
@@ -36,6 +42,7 @@ private:
     NameVerdicts verdicts_; // matcher_ and site_ results per name, for repeated names
     state::ClientTable clients_;
     Emitter emitter_;
+    WindowVolume volume_;
     shm::WorkerCountersData& counters_;
 };
 

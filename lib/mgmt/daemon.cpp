@@ -16,6 +16,7 @@ Daemon::Daemon(DaemonOptions options, std::ostream& log)
       log_(log),
       link_(options_.shm_name),
       escalator_(options_.detectors, options_.escalation_clients),
+      site_spike_(options_.detectors),
       alert_log_(options_.recent_alerts, options_.top_clients) {}
 
 bool Daemon::start(std::string& why) {
@@ -34,6 +35,7 @@ void Daemon::follow_dataplane(uint64_t now_ns) {
     link_.adopt(std::move(*fresh));
     ++delivery_.boots_attached;
     const shm::RegionHeader& h = link_.header();
+    site_spike_.attach(h.n_workers);
     log_ << "recontapd: found " << link_.name() << " boot " << std::hex << h.boot_id << std::dec << ", "
          << h.n_workers << " worker(s), data plane pid " << h.dataplane_pid.load() << std::endl;
     last_link_report_.clear();
@@ -59,6 +61,20 @@ void Daemon::report_link(uint64_t now_ns) {
 
 void Daemon::take(const shm::DetectionRecord& r) {
     ++batch_records_;
+    switch (static_cast<shm::RecordKind>(r.kind)) {
+    case shm::RecordKind::detection:
+        alert(r);
+        return;
+    case shm::RecordKind::window_summary:
+        site_spikes_.clear();
+        site_spike_.add(r, site_spikes_);
+        for (const shm::DetectionRecord& spike : site_spikes_) alert(spike);
+        return;
+    }
+    ++delivery_.unknown_records;
+}
+
+void Daemon::alert(const shm::DetectionRecord& r) {
     Decision d = escalator_.decide(r);
     if (!d.emit) return;
     json alert = make_alert(r, d);
@@ -115,6 +131,17 @@ bool Daemon::commit_batch() {
     batch_records_ = 0;
     batch_open_ = false;
     return true;
+}
+
+// Input over: windows still waiting for a worker's summary (one lost to a
+// full ring) are judged now, and their alerts made durable before exit.
+void Daemon::judge_pending_site_windows() {
+    site_spikes_.clear();
+    site_spike_.flush(site_spikes_);
+    for (const shm::DetectionRecord& spike : site_spikes_) alert(spike);
+    if (batch_alerts_.empty()) return;
+    batch_open_ = true; // ring tails in batch_tail_ are those already stored: rewriting them is a no-op
+    commit_batch();
 }
 
 // daemon_delivered is written before daemon_boot_id: the data plane only
@@ -194,6 +221,7 @@ int Daemon::run(int signal_fd) {
         }
         if (!options_.once) continue;
         if (input_delivered()) {
+            judge_pending_site_windows();
             leave();
             log_ << "recontapd: input of " << link_.name() << " delivered: " << delivery_.records_taken
                  << " record(s), " << delivery_.alerts_written << " alert(s)" << std::endl;

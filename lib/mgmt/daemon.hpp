@@ -14,6 +14,7 @@
 #include "mgmt/escalation.hpp"
 #include "mgmt/eve.hpp"
 #include "mgmt/server.hpp"
+#include "mgmt/site_spike.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,7 @@ struct DeliveryCounters {
     uint64_t commit_failures = 0;
     uint64_t boots_attached = 0; // data-plane boots followed
     uint64_t ring_overruns = 0;  // head ran more than a ring ahead of tail (contract broken)
+    uint64_t unknown_records = 0; // record kind this daemon does not know (newer data plane): skipped
 };
 
 class Daemon {
@@ -74,6 +76,8 @@ private:
     bool commit_batch();
     void acknowledge();
     void take(const shm::DetectionRecord& r);
+    void alert(const shm::DetectionRecord& r);
+    void judge_pending_site_windows();
     bool input_delivered() const;
     bool lost_dataplane() const;
     void report_link(uint64_t now_ns);
@@ -87,6 +91,8 @@ private:
     std::ostream& log_;
     DataplaneLink link_;
     Escalator escalator_;
+    SiteSpike site_spike_;
+    std::vector<shm::DetectionRecord> site_spikes_; // scratch: what one summary completed
     EveWriter eve_;
     ControlServer server_;
     AlertLog alert_log_;

@@ -139,6 +139,8 @@ json Daemon::stats_json() const {
           {"commit_failures", delivery_.commit_failures},
           {"boots_attached", delivery_.boots_attached},
           {"ring_overruns", delivery_.ring_overruns},
+          {"unknown_records", delivery_.unknown_records},
+          {"site_spike", site_spike_.json()},
           {"eve_lines", eve_.lines_committed()},
           {"eve_bytes", eve_.bytes_committed()},
           {"escalation",

@@ -27,8 +27,15 @@ const char* fixed_tier2_reason(const shm::DetectionRecord& r) {
 
 } // namespace
 
+// A site-wide detection is about no one client: its own key (family 0xff
+// never occurs), so it neither suppresses nor correlates with the busiest
+// client's own detections.
 ClientKey ClientKey::of(const shm::DetectionRecord& r) {
     ClientKey k;
+    if (r.flags & shm::kFlagSiteWide) {
+        k.bytes[0] = 0xff;
+        return k;
+    }
     k.bytes[0] = r.client_family;
     std::memcpy(k.bytes.data() + 1, r.client, 16);
     return k;

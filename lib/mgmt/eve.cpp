@@ -101,6 +101,7 @@ json flag_names(uint16_t flags) {
     if (flags & shm::kFlagInternalServer) names.push_back("internal_server");
     if (flags & shm::kFlagExternalClient) names.push_back("external_client");
     if (flags & shm::kFlagMisconfig) names.push_back("misconfig");
+    if (flags & shm::kFlagSiteWide) names.push_back("site_wide");
     return names;
 }
 

@@ -26,6 +26,7 @@ nlohmann::json worker_counters_json(const WorkerCountersData& d, uint64_t ring_d
         {"rule_hits", {{"pdns", d.rule_hits_pdns}, {"sensitive", d.rule_hits_sens}}},
         {"clients_active", d.clients_active},
         {"detections", d.detections},
+        {"window_summaries", d.window_summaries},
         {"tcp", {{"messages", d.tcp_messages}, {"seq_gaps", d.tcp_seq_gaps}, {"truncated", d.tcp_messages_truncated}}},
         {"drops", {{"event_ring", ring_drops}, {"client_evictions", d.clients_evicted},
                    {"tcp_flow_evictions", d.tcp_flows_evicted}}},

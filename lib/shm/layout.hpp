@@ -18,7 +18,7 @@
 namespace recontap::shm {
 
 inline constexpr uint64_t kMagic = 0x50415443'4e4f4345ull; // "ECONCTAP"-ish tag, checked first
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2; // 2: record kinds (window summaries)
 inline constexpr uint32_t kMaxWorkers = 64;
 inline constexpr uint32_t kEventRingSlots = 4096;   // power of two
 inline constexpr uint32_t kControlRingSlots = 64;   // power of two
@@ -38,6 +38,20 @@ enum DetectionFlag : uint16_t {
     kFlagInternalServer = 1u << 1, // server is a configured internal DNS server
     kFlagExternalClient = 1u << 2, // client outside internal_networks
     kFlagMisconfig = 1u << 3,      // the server answered what it should not have
+    kFlagSiteWide = 1u << 4,       // about the whole site's traffic, not one client (site-wide SPIKE)
+    kFlagFinalWindow = 1u << 5,    // window summary: the worker's last; it closes no more windows
+};
+
+// What a record on an event ring carries.
+enum class RecordKind : uint8_t {
+    detection = 0,
+    // One worker's query count for one closed packet-time window, for the
+    // site-wide SPIKE that recontapd computes over all workers. Fields:
+    // window_start_ns/window_s = the window; ts_ns = start of the next window
+    // this worker will count in (every window before it is closed on this
+    // worker); evidence "queries" and "top_client_queries"; client/server =
+    // the worker's busiest client in the window and the server it last asked.
+    window_summary = 1,
 };
 
 struct Evidence {
@@ -63,6 +77,7 @@ struct alignas(kCacheLine) DetectionRecord {
     uint16_t qtype, qclass, rcode;
     uint16_t sample_len;
     uint32_t rule_id;          // rule line for PDNS/SENS, 0 otherwise
+    uint8_t kind;              // RecordKind
     char detail[48];           // short tag: "AXFR", rule category, provider name ...
     char sample_name[256];     // raw name bytes (escape when printing), sample_len long
     Evidence evidence[kEvidenceSlots];
@@ -140,7 +155,8 @@ struct WorkerCountersData {
     uint64_t tcp_messages_truncated;// longer than the flow buffer: head kept
     uint64_t packets_local_time;    // no capture/NIC timestamp: packet time from the TSC
     uint64_t dns_rejected;          // messages on DNS ports that failed to decode (also in malformed)
-    uint64_t reserved[2];
+    uint64_t window_summaries;      // window-summary records pushed (site-wide SPIKE input)
+    uint64_t reserved[1];
 };
 static_assert(dns::kMalformedCount <= 32);
 

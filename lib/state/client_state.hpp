@@ -3,6 +3,7 @@
 // all detectors. Five cache lines; the table stores these inline.
 #pragma once
 #include "state/distinct_counter.hpp"
+#include "state/rate_baseline.hpp"
 
 #include <cstdint>
 
@@ -25,8 +26,7 @@ struct DomainSlot {
 // What outlives a window: kept when the window rolls over.
 struct ClientHistory {
     uint64_t first_seen_ns;
-    float queries_ewma;      // SPIKE baseline: queries per window, exponentially weighted
-    uint16_t windows_seen;   // windows folded into the baseline
+    RateBaseline queries;    // SPIKE baseline: queries per window
     uint8_t intel_checked;   // client looked up in the threat-intel lists
     uint8_t intel_listed;    // ... and found there
 };

@@ -271,10 +271,37 @@ def pdns_then_probe(rng, t):
                  alert(c, "RARE", 2, "CHAOS version.bind 75 s after the host's passive-DNS lookups")]
 
 
+def distributed(rng, t, target="target-corp.com", hosts=60, per_host=100):
+    """A distributed run: 60 compromised workstations each resolve 100 names of a target list in one minute.
+
+    No host stands out (100 queries, all answered, distinct names < ENUM's 200,
+    no sensitive labels), so only the site-wide volume shows it: ~6,000 queries
+    on top of a background of some hundreds a minute, after more than five
+    minutes of history (site-wide SPIKE, factor 4, at least 5,000). The whole
+    run falls in one window: it starts 5 s after the window boundary that
+    follows six minutes of background. The first host asks ten more names:
+    the window's busiest client, the alert's source.
+    """
+    start = (int(t + 360) // 60 + 1) * 60 + 5
+    out = []
+    for h in range(hosts):
+        c = "10.77.1.%d" % (h + 1)
+        count = per_host + (10 if h == 0 else 0)
+        for i in range(count):
+            name = "host-%05d.%s" % (h * per_host + i, target)
+            out.append(Exchange(start + rng.uniform(0, 40), c, NS1 if h % 2 else NS2, name, wire.A,
+                                answers=[wire.rr(None, wire.A, wire.rdata_a(site.fake_ipv4(name)))],
+                                delay=rng.uniform(0.002, 0.05)))
+    out.sort(key=lambda e: e.t)
+    return out, [alert("10.77.1.1", "SPIKE", 1, "site-wide: ~6,000 queries from 60 hosts in one window, "
+                       "4x the site's baseline; the busiest host is named")]
+
+
 BEHAVIOURS = {
     "passive": passive, "dnsrecon": dnsrecon, "massdns": massdns, "massdns_v6": massdns_v6,
     "axfr_refused": axfr_refused, "axfr_success": axfr_success, "ptr_sweep": ptr_sweep, "nsec_walk": nsec_walk,
     "version_bind": version_bind, "outsider": outsider, "pdns_then_probe": pdns_then_probe,
+    "distributed": distributed,
 }
 # The demo's reconnaissance: every behaviour but massdns, whose thousands of packets would dwarf the rest.
 DEMO = ["passive", "dnsrecon", "axfr_success", "ptr_sweep", "nsec_walk", "version_bind", "outsider"]
