@@ -16,10 +16,15 @@ Daemon::Daemon(DaemonOptions options, std::ostream& log)
       log_(log),
       link_(options_.shm_name),
       escalator_(options_.detectors, options_.escalation_clients),
-      alert_log_(options_.recent_alerts, options_.top_clients) {}
+      alert_log_(options_.recent_alerts, options_.top_clients),
+      watchlist_(options_.watchlist_path) {}
 
 bool Daemon::start(std::string& why) {
     started_ns_ = shm::monotonic_ns();
+    if (!watchlist_.load(why)) return false;
+    if (!watchlist_.entries().empty())
+        log_ << "recontapd: watching " << watchlist_.entries().size() << " client(s) or prefix(es) from "
+             << watchlist_.path() << std::endl;
     return eve_.open(options_.eve_path, why) && server_.open(options_.socket_path, why);
 }
 
@@ -59,11 +64,11 @@ void Daemon::report_link(uint64_t now_ns) {
 
 void Daemon::take(const shm::DetectionRecord& r) {
     ++batch_records_;
-    Decision d = escalator_.decide(r);
+    Decision d = escalator_.decide(r, watchlist_.match(r));
     if (!d.emit) return;
     json alert = make_alert(r, d);
     eve_.append(to_line(alert));
-    batch_alerts_.push_back(std::move(alert));
+    batch_alerts_.push_back({std::move(alert), r.ts_ns});
 }
 
 bool Daemon::drain() {
@@ -110,7 +115,7 @@ bool Daemon::commit_batch() {
     ++delivery_.commits;
     delivery_.records_taken += batch_records_;
     delivery_.alerts_written += batch_alerts_.size();
-    for (const json& alert : batch_alerts_) alert_log_.add(alert);
+    for (const TakenAlert& taken : batch_alerts_) alert_log_.add(taken.eve, taken.ts_ns);
     batch_alerts_.clear();
     batch_records_ = 0;
     batch_open_ = false;
