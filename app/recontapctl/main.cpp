@@ -9,14 +9,24 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: recontapctl [-s SOCKET] [-c CONF] status|stats|detections|top [--json] [--limit N]\n"
+    "usage: recontapctl [-s SOCKET] [-c CONF] COMMAND [--json]\n"
+    "  status | stats | detections [--limit N] | top [--limit N]\n"
+    "  watchlist                                 list watched clients and prefixes\n"
+    "  watchlist add ADDR[/PREFIX] [--note TEXT]  watch a client or prefix (or change its note)\n"
+    "  watchlist remove ADDR[/PREFIX]             stop watching it\n"
+    "  blocklist [--tier 1|2] [--since SECONDS] [--format plain|csv|json]\n"
+    "                                            clients alerted on; --tier: highest tier exactly;\n"
+    "                                            --since: last alert at most this long before the newest\n"
     "  -s SOCKET   recontapd's control socket (default: [mgmt] socket of CONF or the built-in default)\n"
     "  --json      print the daemon's reply as one JSON line\n"
     "  --limit N   detections/top: how many (default 20)\n";
@@ -24,9 +34,25 @@ constexpr int kReplyTimeoutMs = 5000;
 
 struct Args {
     std::string socket, config, command;
+    std::vector<std::string> operands; // after the command: watchlist add ADDR
     bool json = false;
-    long long limit = -1;
+    long long limit = -1, tier = -1, since = -1;
+    std::optional<std::string> note;
+    std::string format = "plain";
 };
+
+bool is_command(const std::string& a) {
+    for (const char* c : {"status", "stats", "detections", "top", "watchlist", "blocklist"})
+        if (a == c) return true;
+    return false;
+}
+
+bool number_in(const char* text, long long low, long long high, long long& out) {
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtoll(text, &end, 10);
+    return *text != '\0' && *end == '\0' && errno == 0 && out >= low && out <= high;
+}
 
 bool parse_args(int argc, char** argv, Args& out) {
     for (int i = 1; i < argc; ++i) {
@@ -39,17 +65,35 @@ bool parse_args(int argc, char** argv, Args& out) {
         } else if (a == "--json") {
             out.json = true;
         } else if (a == "--limit" && has_value) {
-            char* end = nullptr;
-            out.limit = std::strtoll(argv[++i], &end, 10);
-            if (*end != '\0' || out.limit < 0) {
+            if (!number_in(argv[++i], 0, LLONG_MAX, out.limit)) {
                 std::cerr << "recontapctl: --limit needs a non-negative number\n";
+                return false;
+            }
+        } else if (a == "--tier" && has_value) {
+            if (!number_in(argv[++i], 1, 2, out.tier)) {
+                std::cerr << "recontapctl: --tier is 1 or 2\n";
+                return false;
+            }
+        } else if (a == "--since" && has_value) {
+            if (!number_in(argv[++i], 1, 1'000'000'000, out.since)) {
+                std::cerr << "recontapctl: --since needs a positive number of seconds\n";
+                return false;
+            }
+        } else if (a == "--note" && has_value) {
+            out.note = argv[++i];
+        } else if (a == "--format" && has_value) {
+            out.format = argv[++i];
+            if (out.format != "plain" && out.format != "csv" && out.format != "json") {
+                std::cerr << "recontapctl: --format is plain, csv or json\n";
                 return false;
             }
         } else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             std::exit(0);
-        } else if (out.command.empty() && (a == "status" || a == "stats" || a == "detections" || a == "top")) {
+        } else if (out.command.empty() && is_command(a)) {
             out.command = a;
+        } else if (out.command == "watchlist" && !a.empty() && a[0] != '-') {
+            out.operands.push_back(a); // list | add ADDR | remove ADDR
         } else {
             std::cerr << "recontapctl: unexpected argument '" << a << "'\n";
             return false;
@@ -57,6 +101,42 @@ bool parse_args(int argc, char** argv, Args& out) {
     }
     if (out.command.empty()) std::cerr << "recontapctl: no command given\n";
     return !out.command.empty();
+}
+
+// The request for the command line; false with why for a misused command.
+bool build_request(const Args& args, nlohmann::json& request, std::string& why) {
+    request = {{"cmd", args.command}};
+    const bool blocklist = args.command == "blocklist", watchlist = args.command == "watchlist";
+    if (args.limit >= 0) request["limit"] = args.limit;
+    if (!blocklist && (args.tier >= 0 || args.since >= 0 || args.format != "plain")) {
+        why = "--tier, --since and --format go with blocklist";
+        return false;
+    }
+    if (blocklist) {
+        if (args.tier >= 0) request["tier"] = args.tier;
+        if (args.since >= 0) request["since_s"] = args.since;
+    }
+    if (!watchlist) return true;
+    const std::vector<std::string>& op = args.operands;
+    if (op.empty() || op[0] == "list") {
+        if (op.size() > 1 || args.note) {
+            why = "watchlist list takes no address or --note";
+            return false;
+        }
+        return true;
+    }
+    if ((op[0] != "add" && op[0] != "remove") || op.size() != 2) {
+        why = "use: watchlist [list] | watchlist add ADDR[/PREFIX] [--note TEXT] | watchlist remove ADDR[/PREFIX]";
+        return false;
+    }
+    if (op[0] == "remove" && args.note) {
+        why = "--note goes with watchlist add";
+        return false;
+    }
+    request["op"] = op[0];
+    request["net"] = op[1];
+    if (args.note) request["note"] = *args.note;
+    return true;
 }
 
 // Sends one request line and returns the reply line; on failure, why.
@@ -119,9 +199,12 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    json request = {{"cmd", args.command}};
-    if (args.limit >= 0) request["limit"] = args.limit;
+    json request;
     std::string line, why;
+    if (!build_request(args, request, why)) {
+        std::cerr << "recontapctl: " << why << "\n" << kUsage;
+        return 2;
+    }
     if (!ask(args.socket, request.dump(), line, why)) {
         std::cerr << "recontapctl: " << why << "\n";
         return 1;
@@ -145,6 +228,8 @@ int main(int argc, char** argv) {
         if (args.command == "status") ctl::render_status(reply, std::cout);
         else if (args.command == "stats") ctl::render_stats(reply, std::cout);
         else if (args.command == "detections") ctl::render_detections(reply, std::cout);
+        else if (args.command == "watchlist") ctl::render_watchlist(reply, std::cout);
+        else if (args.command == "blocklist") ctl::render_blocklist(reply, args.format, std::cout, std::cerr);
         else ctl::render_top(reply, std::cout);
     } catch (const std::exception& e) {
         std::cerr << "recontapctl: unexpected reply from " << args.socket << " (" << e.what()

@@ -126,3 +126,41 @@ void render_top(json r, std::ostream& out) {
 }
 
 } // namespace recontap::ctl
+
+namespace recontap::ctl {
+
+void render_watchlist(json r, std::ostream& out) {
+    out << r["watchlist"].size() << " of " << text(r["capacity"]) << " entries, kept in "
+        << (text(r["file"]).empty() ? "memory only" : text(r["file"])) << "\n";
+    if (r["watchlist"].empty()) return;
+    std::vector<std::vector<std::string>> rows = {{"net", "added", "note"}};
+    for (json e : r["watchlist"]) rows.push_back({text(e["net"]), text(e["added"]), text(e["note"])});
+    table(rows, out);
+}
+
+// plain: one address per line (ipset/nftables input); csv: a header line and
+// one row per client, detectors joined by ';'; json: the clients array.
+void render_blocklist(json r, const std::string& format, std::ostream& out, std::ostream& warn) {
+    json clients = r["clients"];
+    if (r["untracked_alerts"].get<uint64_t>() > 0)
+        warn << "recontapctl: warning: " << text(r["untracked_alerts"]) << " alert(s) of clients beyond the "
+             << text(r["client_capacity"]) << " recontapd tracks are not in this list\n";
+    if (format == "json") {
+        out << clients.dump(2) << "\n";
+        return;
+    }
+    if (format == "csv") out << "address,highest_tier,detectors,alerts,first_alert,last_alert,watchlist\n";
+    for (json c : clients) {
+        if (format == "plain") {
+            out << text(c["client"]) << "\n";
+            continue;
+        }
+        std::string detectors;
+        for (json d : c["detectors"]) detectors += (detectors.empty() ? "" : ";") + text(d);
+        out << text(c["client"]) << "," << text(c["highest_tier"]) << "," << detectors << "," << text(c["alerts"])
+            << "," << text(c["first"]) << "," << text(c["last"]) << ","
+            << (c["watchlist"].is_null() ? "" : text(c["watchlist"])) << "\n";
+    }
+}
+
+} // namespace recontap::ctl

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ostream>
+#include <string>
 
 namespace recontap::ctl {
 
@@ -12,5 +13,8 @@ void render_status(nlohmann::json reply, std::ostream& out);
 void render_stats(nlohmann::json reply, std::ostream& out);
 void render_detections(nlohmann::json reply, std::ostream& out);
 void render_top(nlohmann::json reply, std::ostream& out);
+void render_watchlist(nlohmann::json reply, std::ostream& out);
+// format: plain, csv or json; warnings (an incomplete list) go to warn.
+void render_blocklist(nlohmann::json reply, const std::string& format, std::ostream& out, std::ostream& warn);
 
 } // namespace recontap::ctl

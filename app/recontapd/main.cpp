@@ -14,15 +14,16 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: recontapd [-c CONF] [-l LOGDIR] [--once] [--shm NAME] [--socket PATH]\n"
+    "usage: recontapd [-c CONF] [-l LOGDIR] [--once] [--shm NAME] [--socket PATH] [--watchlist FILE]\n"
     "  -c CONF        configuration file (default: built-in defaults)\n"
     "  -l LOGDIR      folder for eve.json (overrides [mgmt] logdir)\n"
     "  --once         exit 0 once a data plane finished its input and every detection is written\n"
     "  --shm NAME     shared-memory region (overrides [mgmt] shm)\n"
-    "  --socket PATH  control socket (overrides [mgmt] socket)\n";
+    "  --socket PATH  control socket (overrides [mgmt] socket)\n"
+    "  --watchlist FILE  where the analysts' watchlist is kept (overrides [mgmt] watchlist_file)\n";
 
 struct Args {
-    std::string config, logdir, shm, socket;
+    std::string config, logdir, shm, socket, watchlist;
     bool once = false;
 };
 
@@ -46,6 +47,8 @@ bool parse_args(int argc, char** argv, Args& out) {
             if (!value(out.shm)) return false;
         } else if (a == "--socket") {
             if (!value(out.socket)) return false;
+        } else if (a == "--watchlist") {
+            if (!value(out.watchlist)) return false;
         } else if (a == "--once") {
             out.once = true;
         } else if (a == "-h" || a == "--help") {
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
     options.shm_name = args.shm.empty() ? cfg.mgmt.shm : args.shm;
     options.socket_path = args.socket.empty() ? cfg.mgmt.socket : args.socket;
     options.eve_path = (args.logdir.empty() ? cfg.mgmt.logdir : args.logdir) + "/eve.json";
+    options.watchlist_path = args.watchlist.empty() ? cfg.mgmt.watchlist_file : args.watchlist;
     options.once = args.once;
     options.detectors = cfg.detectors;
 

@@ -175,6 +175,10 @@ constexpr Field<Config> kMgmt[] = {
          if (o.mgmt.shm.size() > 200) fail(c, n, "a shared-memory name is at most 200 bytes");
      }},
     {"logdir", [](const Ctx& c, const toml::node& n, Config& o) { o.mgmt.logdir = read_string(c, n); }},
+    {"watchlist_file", [](const Ctx& c, const toml::node& n, Config& o) {
+         o.mgmt.watchlist_file = read_string(c, n);
+         if (o.mgmt.watchlist_file.empty()) fail(c, n, "give a file path (the watchlist is kept there)");
+     }},
 };
 
 constexpr Field<Config> kDataplane[] = {

@@ -52,6 +52,7 @@ struct Mgmt {
     std::string socket = "/run/recontap/recontapd.sock";
     std::string shm = "/recontap";
     std::string logdir = "/var/log/recontap";
+    std::string watchlist_file = "/var/lib/recontap/watchlist.json"; // recontapctl watchlist, kept across restarts
     bool operator==(const Mgmt&) const = default;
 };
 

@@ -139,6 +139,7 @@ pci = "0000:03:00.1"
 socket = "/tmp/r.sock"
 shm = "/recontap-test"
 logdir = "/tmp/logs"
+watchlist_file = "/tmp/wl.json"
 [dataplane]
 workers = 4
 clients_per_worker = 1024
@@ -177,6 +178,7 @@ suppress_s = 0
     EXPECT_EQ(c.mgmt.socket, "/tmp/r.sock");
     EXPECT_EQ(c.mgmt.shm, "/recontap-test");
     EXPECT_EQ(c.mgmt.logdir, "/tmp/logs");
+    EXPECT_EQ(c.mgmt.watchlist_file, "/tmp/wl.json");
     EXPECT_EQ(c.dataplane.workers, 4u);
     EXPECT_EQ(c.dataplane.clients_per_worker, 1024u);
     EXPECT_EQ(c.dataplane.burst, 64u);

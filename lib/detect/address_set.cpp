@@ -33,6 +33,7 @@ AddressSet::AddressSet(const std::vector<config::IntelEntry>& entries) : entries
 }
 
 const config::IntelEntry* AddressSet::find(const dns::IpAddr& a) const {
+    if (a.family != 4 && a.family != 6) return nullptr;
     const auto& buckets = a.family == 4 ? v4_ : v6_;
     for (const Bucket& b : buckets) {
         Key k = masked(a, b.prefix);

@@ -3,6 +3,7 @@
 // or its software version over CHAOS TXT. Fired on the response, so it says
 // the weakness is real, not just probed.
 #include "detect/detectors.hpp"
+#include "shm/detail_tags.hpp"
 
 namespace recontap::detect {
 
@@ -11,13 +12,13 @@ void detect_misconf(const Observation& o, state::ClientState& c, Emitter& e) {
     const dns::DnsMessage& m = o.msg;
     if ((o.qtype == 252 || o.qtype == 251) && m.ancount > 0) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_transfer, o, c,
-                    {{"answer_records", m.ancount}, {"soa_records", m.answer_soa}}, "zone transfer answered");
+                    {{"answer_records", m.ancount}, {"soa_records", m.answer_soa}}, shm::detail_tag::kTransferAnswered);
     } else if (o.qclass == 3 && m.chaos_txt_answer) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_version, o, c, {{"answer_records", m.ancount}},
-                    "version disclosed");
+                    shm::detail_tag::kVersionDisclosed);
     } else if (o.external_client && o.internal_server && o.internal_zone < 0 && m.rd && m.ra && m.ancount > 0) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_open_recursion, o, c,
-                    {{"answer_records", m.ancount}}, "recursion for an outsider");
+                    {{"answer_records", m.ancount}}, shm::detail_tag::kOpenRecursion);
     }
 }
 

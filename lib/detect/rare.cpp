@@ -3,6 +3,7 @@
 // id.server), NSEC/NSEC3 walking (47/50), and PTR sweeps across one /24.
 #include "detect/detectors.hpp"
 #include "detect/site.hpp"
+#include "shm/detail_tags.hpp"
 
 #include <bit>
 
@@ -49,7 +50,7 @@ void ptr_sweep(const Observation& o, state::ClientState& c, Emitter& e) {
     for (auto w : c.ptr_hosts) hosts += unsigned(std::popcount(w));
     if (hosts < e.thresholds().ptr_sweep_hosts) return;
     e.fire_kind(shm::Detector::RARE, c.rare_fired, rare_ptr_sweep, o, c,
-                {{"distinct_ptr_in_24", hosts}, {"threshold", e.thresholds().ptr_sweep_hosts}}, "PTR sweep");
+                {{"distinct_ptr_in_24", hosts}, {"threshold", e.thresholds().ptr_sweep_hosts}}, shm::detail_tag::kPtrSweep);
 }
 
 } // namespace
@@ -59,14 +60,14 @@ void detect_rare(const Observation& o, state::ClientState& c, Emitter& e) {
     unsigned kind;
     const char* tag;
     if (o.qclass == 3) {
-        kind = rare_chaos, tag = "CHAOS";
+        kind = rare_chaos, tag = shm::detail_tag::kChaos;
     } else {
         switch (o.qtype) {
-        case 252: kind = rare_axfr, tag = "AXFR"; break;
-        case 251: kind = rare_ixfr, tag = "IXFR"; break;
-        case 255: kind = rare_any, tag = "ANY"; break;
+        case 252: kind = rare_axfr, tag = shm::detail_tag::kAxfr; break;
+        case 251: kind = rare_ixfr, tag = shm::detail_tag::kIxfr; break;
+        case 255: kind = rare_any, tag = shm::detail_tag::kAny; break;
         case 47:
-        case 50: kind = rare_nsec_walk, tag = "NSEC walk"; break;
+        case 50: kind = rare_nsec_walk, tag = shm::detail_tag::kNsecWalk; break;
         default: ptr_sweep(o, c, e); return;
         }
     }

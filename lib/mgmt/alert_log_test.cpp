@@ -15,7 +15,7 @@ json alert(const std::string& client, const std::string& detector, int tier, con
 
 TEST(AlertLog, RecentKeepsTheNewestInOrder) {
     AlertLog log(3, 100);
-    for (int i = 0; i < 5; ++i) log.add(alert("10.0.0.1", "NXD", 1, "t" + std::to_string(i)));
+    for (int i = 0; i < 5; ++i) log.add(alert("10.0.0.1", "NXD", 1, "t" + std::to_string(i)), 0);
     json recent = log.recent(10);
     ASSERT_EQ(recent.size(), 3u);
     EXPECT_EQ(recent[0]["timestamp"], "t2");
@@ -26,10 +26,10 @@ TEST(AlertLog, RecentKeepsTheNewestInOrder) {
 
 TEST(AlertLog, TopRanksByCountThenAddress) {
     AlertLog log(10, 100);
-    log.add(alert("10.0.0.9", "PDNS", 1, "a"));
-    log.add(alert("10.0.0.2", "NXD", 1, "b"));
-    log.add(alert("10.0.0.2", "ENUM", 2, "c"));
-    log.add(alert("10.0.0.5", "BULK", 2, "d"));
+    log.add(alert("10.0.0.9", "PDNS", 1, "a"), 0);
+    log.add(alert("10.0.0.2", "NXD", 1, "b"), 0);
+    log.add(alert("10.0.0.2", "ENUM", 2, "c"), 0);
+    log.add(alert("10.0.0.5", "BULK", 2, "d"), 0);
     json top = log.top(10);
     ASSERT_EQ(top.size(), 3u);
     EXPECT_EQ(top[0], json({{"client", "10.0.0.2"}, {"alerts", 2}, {"tier2", 1},
@@ -41,12 +41,41 @@ TEST(AlertLog, TopRanksByCountThenAddress) {
 
 TEST(AlertLog, ClientTableIsBoundedAndOverflowCounted) {
     AlertLog log(10, 2);
-    log.add(alert("10.0.0.1", "NXD", 1, "a"));
-    log.add(alert("10.0.0.2", "NXD", 1, "a"));
-    log.add(alert("10.0.0.3", "NXD", 1, "a"));
-    log.add(alert("10.0.0.1", "RARE", 1, "b"));
+    log.add(alert("10.0.0.1", "NXD", 1, "a"), 0);
+    log.add(alert("10.0.0.2", "NXD", 1, "a"), 0);
+    log.add(alert("10.0.0.3", "NXD", 1, "a"), 0);
+    log.add(alert("10.0.0.1", "RARE", 1, "b"), 0);
     EXPECT_EQ(log.top(10).size(), 2u);
     EXPECT_EQ(log.untracked_alerts(), 1u);
     EXPECT_EQ(log.top(10)[0]["alerts"], 2);
     EXPECT_EQ(log.recent(10).size(), 4u); // recent alerts keep every client
+}
+
+TEST(AlertLog, BlocklistFiltersByHighestTierAndRecency) {
+    constexpr uint64_t s = 1'000'000'000ull;
+    AlertLog log(10, 100);
+    log.add(alert("10.0.0.9", "PDNS", 1, "t100"), 100 * s);
+    log.add(alert("10.0.0.10", "NXD", 1, "t200"), 200 * s);
+    log.add(alert("10.0.0.10", "ENUM", 2, "t300"), 300 * s);
+    log.add(alert("2001:db8::1", "RARE", 1, "t400"), 400 * s);
+    log.add(alert("10.0.0.9", "PDNS", 1, "t500"), 500 * s);
+    json all = log.blocklist(0, 0);
+    ASSERT_EQ(all.size(), 3u);
+    // Numeric address order (10.0.0.9 before 10.0.0.10), IPv4 before IPv6.
+    EXPECT_EQ(all[0], json({{"client", "10.0.0.9"}, {"highest_tier", 1}, {"detectors", {"PDNS"}}, {"alerts", 2},
+                            {"first", "t100"}, {"last", "t500"}}));
+    EXPECT_EQ(all[1], json({{"client", "10.0.0.10"}, {"highest_tier", 2}, {"detectors", {"ENUM", "NXD"}},
+                            {"alerts", 2}, {"first", "t200"}, {"last", "t300"}}));
+    EXPECT_EQ(all[2]["client"], "2001:db8::1");
+    json tier2 = log.blocklist(2, 0);
+    ASSERT_EQ(tier2.size(), 1u);
+    EXPECT_EQ(tier2[0]["client"], "10.0.0.10");
+    EXPECT_EQ(log.blocklist(1, 0).size(), 2u);
+    // Newest alert at 500 s: within 100 s are 10.0.0.9 (500) and 2001:db8::1 (400).
+    json recent = log.blocklist(0, 100);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(recent[0]["client"], "10.0.0.9");
+    EXPECT_EQ(recent[1]["client"], "2001:db8::1");
+    EXPECT_EQ(log.blocklist(0, 99).size(), 1u);
+    EXPECT_EQ(log.blocklist(2, 100).size(), 0u);
 }

@@ -1,5 +1,7 @@
 #include "mgmt/catalogue.hpp"
 
+#include "shm/detail_tags.hpp"
+
 namespace recontap::mgmt {
 
 namespace {
@@ -66,6 +68,71 @@ constexpr const char* kIntelSteps[] = {
     "Block the address at the perimeter once scoped, and check the list entry's source and age",
 };
 
+// Next steps per RARE and MISCONF sub-kind (RECON_REFERENCE.md sections 3-5).
+constexpr const char* kAxfrSteps[] = {
+    "Look for the server's reply: a transfer answered with records means the whole zone left; see MISCONF from the same pair",
+    "Check whether the client is a secondary name server, IPAM tool or scheduled pen-test; if so allowlist it for transfers",
+    "Otherwise restrict transfers on every authoritative server to the secondaries' addresses (or TSIG)",
+    "dnsrecon tries a transfer against every name server of a domain: look for the same client asking other servers",
+};
+constexpr const char* kIxfrSteps[] = {
+    "An incremental transfer from a host that is not a secondary: check whether the server sent zone changes back",
+    "Confirm the client is not a secondary or an IPAM tool before anything else; allowlist it if it is",
+    "Restrict IXFR like AXFR: only the secondaries, ideally with TSIG",
+};
+constexpr const char* kAnySteps[] = {
+    "ANY asks for every record at a name in one go: see which names were asked and whether the server answered in full",
+    "Recon scripts and reflection attacks both use ANY: check the volume and whether the source address is spoofable (UDP)",
+    "Consider minimal ANY responses (RFC 8482) on the servers that answered",
+};
+constexpr const char* kChaosSteps[] = {
+    "CHAOS version.bind, id.server or authors.bind: the client fingerprints the DNS software (nmap, dnsrecon do this per server)",
+    "Check whether the server disclosed its version (a MISCONF alert follows if it did); hide version and identity if so",
+    "Look at what else the client probed on the same servers: a fingerprint usually precedes a targeted attempt",
+};
+constexpr const char* kNsecWalkSteps[] = {
+    "NSEC/NSEC3 queries from a client walk the signed zone to list every name in it",
+    "With plain NSEC the full zone is readable: consider NSEC3 with opt-out off, or online signing with minimal answers",
+    "Treat the zone's names as known to the client and review what those hosts expose",
+};
+constexpr const char* kPtrSweepSteps[] = {
+    "Contiguous PTR lookups across one /24: the client maps which addresses have names (fierce, dnsrecon -t rvl)",
+    "Rule out a mail server's or log collector's reverse lookups: those scatter over unrelated /24s",
+    "Identify the process on the client and the address block it swept; expect probes of the named hosts next",
+};
+constexpr const char* kTransferAnsweredSteps[] = {
+    "The server handed out the zone: fix its allow-transfer list now (secondaries only, TSIG)",
+    "Assume the requester holds every name and address in the zone; review those hosts' exposure",
+    "Hunt for connections from the requester to hosts named in the zone",
+};
+constexpr const char* kVersionDisclosedSteps[] = {
+    "The server told a client its software version: set it to hide version, hostname and id.server",
+    "Check the disclosed version against known vulnerabilities and patch if it is behind",
+    "Watch the requester for exploitation attempts against that server",
+};
+constexpr const char* kOpenRecursionSteps[] = {
+    "An internal server resolved a name for an outside client: it is an open resolver; limit recursion to internal networks",
+    "Open resolvers are used for cache snooping and reflection: check the server's query volume from outside",
+    "Block or rate-limit the outside client and review what it asked",
+};
+
+struct SubKindSteps {
+    shm::Detector detector;
+    const char* detail;
+    std::span<const char* const> steps;
+};
+constexpr SubKindSteps kSubKinds[] = {
+    {shm::Detector::RARE, shm::detail_tag::kAxfr, kAxfrSteps},
+    {shm::Detector::RARE, shm::detail_tag::kIxfr, kIxfrSteps},
+    {shm::Detector::RARE, shm::detail_tag::kAny, kAnySteps},
+    {shm::Detector::RARE, shm::detail_tag::kChaos, kChaosSteps},
+    {shm::Detector::RARE, shm::detail_tag::kNsecWalk, kNsecWalkSteps},
+    {shm::Detector::RARE, shm::detail_tag::kPtrSweep, kPtrSweepSteps},
+    {shm::Detector::MISCONF, shm::detail_tag::kTransferAnswered, kTransferAnsweredSteps},
+    {shm::Detector::MISCONF, shm::detail_tag::kVersionDisclosed, kVersionDisclosedSteps},
+    {shm::Detector::MISCONF, shm::detail_tag::kOpenRecursion, kOpenRecursionSteps},
+};
+
 constexpr DetectorInfo kCatalogue[] = {
     {"BULK", "RECONTAP BULK bulk DNS queries from one host", kInfoLeak, 2, kMitreId, kMitreName, kBulkSteps},
     {"ENUM", "RECONTAP ENUM subdomain enumeration", kInfoLeak, 2, kMitreId, kMitreName, kEnumSteps},
@@ -92,5 +159,12 @@ const DetectorInfo* detector_info(uint8_t d) {
 }
 
 uint32_t signature_id(uint8_t d) { return kSignatureIdBase + d; }
+
+std::span<const char* const> next_steps(uint8_t d, std::string_view detail) {
+    for (const SubKindSteps& k : kSubKinds)
+        if (static_cast<uint8_t>(k.detector) == d && detail == k.detail) return k.steps;
+    const DetectorInfo* info = detector_info(d);
+    return info ? info->next_steps : std::span<const char* const>{};
+}
 
 } // namespace recontap::mgmt

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace recontap::mgmt {
 
@@ -27,5 +28,11 @@ struct DetectorInfo {
 const DetectorInfo* detector_info(uint8_t d);
 
 uint32_t signature_id(uint8_t d);
+
+// The analyst's next steps for one record: the sub-kind's own list when
+// detector d has sub-kinds (RARE, MISCONF) and detail names one of them
+// (shm/detail_tags.hpp), otherwise the detector's general list. Empty for an
+// unknown detector.
+std::span<const char* const> next_steps(uint8_t d, std::string_view detail);
 
 } // namespace recontap::mgmt

@@ -17,10 +17,15 @@ Daemon::Daemon(DaemonOptions options, std::ostream& log)
       link_(options_.shm_name),
       escalator_(options_.detectors, options_.escalation_clients),
       site_spike_(options_.detectors),
-      alert_log_(options_.recent_alerts, options_.top_clients) {}
+      alert_log_(options_.recent_alerts, options_.top_clients),
+      watchlist_(options_.watchlist_path) {}
 
 bool Daemon::start(std::string& why) {
     started_ns_ = shm::monotonic_ns();
+    if (!watchlist_.load(why)) return false;
+    if (!watchlist_.entries().empty())
+        log_ << "recontapd: watching " << watchlist_.entries().size() << " client(s) or prefix(es) from "
+             << watchlist_.path() << std::endl;
     return eve_.open(options_.eve_path, why) && server_.open(options_.socket_path, why);
 }
 
@@ -74,12 +79,13 @@ void Daemon::take(const shm::DetectionRecord& r) {
     ++delivery_.unknown_records;
 }
 
+// A site-wide detection is about no one client: the watchlist does not apply.
 void Daemon::alert(const shm::DetectionRecord& r) {
-    Decision d = escalator_.decide(r);
+    Decision d = escalator_.decide(r, r.flags & shm::kFlagSiteWide ? nullptr : watchlist_.match(r));
     if (!d.emit) return;
     json alert = make_alert(r, d);
     eve_.append(to_line(alert));
-    batch_alerts_.push_back(std::move(alert));
+    batch_alerts_.push_back({std::move(alert), r.ts_ns});
 }
 
 bool Daemon::drain() {
@@ -126,7 +132,7 @@ bool Daemon::commit_batch() {
     ++delivery_.commits;
     delivery_.records_taken += batch_records_;
     delivery_.alerts_written += batch_alerts_.size();
-    for (const json& alert : batch_alerts_) alert_log_.add(alert);
+    for (const TakenAlert& taken : batch_alerts_) alert_log_.add(taken.eve, taken.ts_ns);
     batch_alerts_.clear();
     batch_records_ = 0;
     batch_open_ = false;

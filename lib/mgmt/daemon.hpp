@@ -15,6 +15,7 @@
 #include "mgmt/eve.hpp"
 #include "mgmt/server.hpp"
 #include "mgmt/site_spike.hpp"
+#include "mgmt/watchlist.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,7 @@ struct DaemonOptions {
     std::string shm_name = "/recontap";
     std::string socket_path = "/run/recontap/recontapd.sock";
     std::string eve_path = "/var/log/recontap/eve.json";
+    std::string watchlist_path; // "" = kept in memory only
     bool once = false; // exit after one data plane's input is delivered
     config::Detectors detectors;
     std::size_t escalation_clients = 65536;
@@ -86,6 +88,8 @@ private:
 
     nlohmann::json status_json(uint64_t now_ns) const;
     nlohmann::json stats_json() const;
+    nlohmann::json watchlist_reply(const nlohmann::json& request);
+    nlohmann::json blocklist_reply(const nlohmann::json& request) const;
 
     DaemonOptions options_;
     std::ostream& log_;
@@ -96,11 +100,16 @@ private:
     EveWriter eve_;
     ControlServer server_;
     AlertLog alert_log_;
+    Watchlist watchlist_;
     DeliveryCounters delivery_;
 
     bool batch_open_ = false;                       // taken but not yet fsynced
     std::array<uint64_t, shm::kMaxWorkers> batch_tail_{}; // ring tails once the batch is durable
-    std::vector<nlohmann::json> batch_alerts_;
+    struct TakenAlert {
+        nlohmann::json eve;
+        uint64_t ts_ns; // packet time
+    };
+    std::vector<TakenAlert> batch_alerts_;
     uint64_t batch_records_ = 0;
     std::string last_link_report_;
     std::string last_commit_error_;

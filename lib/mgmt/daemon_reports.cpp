@@ -1,4 +1,5 @@
-// The control protocol's answers: status, stats, detections, top.
+// The control protocol's answers: status, stats, detections, top (the
+// analysts' watchlist and blocklist are in daemon_analyst.cpp).
 #include "dns/malformed.hpp"
 #include "mgmt/daemon.hpp"
 #include "shm/counters_json.hpp"
@@ -152,6 +153,7 @@ json Daemon::stats_json() const {
             {"correlations", e.correlations},
             {"escalations_through_suppression", e.escalations_through_suppression},
             {"invalid_detector", e.invalid_detector},
+            {"watched", e.watched},
             {"clients", escalator_.clients()}}},
           {"socket",
            {{"connections", s.connections},
@@ -173,7 +175,9 @@ json Daemon::handle(const json& request) {
         return error_reply("\"limit\" must be a non-negative integer");
     if (cmd == "detections") return {{"ok", true}, {"detections", alert_log_.recent(limit)}};
     if (cmd == "top") return {{"ok", true}, {"top", alert_log_.top(limit)}};
-    return error_reply("unknown cmd '" + cmd + "' (status, stats, detections, top)");
+    if (cmd == "watchlist") return watchlist_reply(request);
+    if (cmd == "blocklist") return blocklist_reply(request);
+    return error_reply("unknown cmd '" + cmd + "' (status, stats, detections, top, watchlist, blocklist)");
 }
 
 } // namespace recontap::mgmt

@@ -204,3 +204,43 @@ TEST(Daemon, StaysOffARegionAnotherDaemonConsumes) {
     EXPECT_EQ(dp.view().events(0).tail.load(), 0u);
     EXPECT_NE(f.log.str().find("standing by"), std::string::npos) << f.log.str();
 }
+
+// The analysts' commands through Daemon::handle: a watched client's repeats
+// all come out Tier 2, the blocklist lists alerted clients with their highest
+// tier and watchlist entry, and a new daemon on the same file keeps the list.
+TEST(Daemon, WatchlistEscalatesAndBlocklistExports) {
+    Fixture f;
+    f.options.watchlist_path = f.dir + "/state/watchlist.json";
+    shm::Region dp = f.dataplane(1);
+    {
+        auto d = f.daemon();
+        json added = d->handle({{"cmd", "watchlist"}, {"op", "add"}, {"net", "10.0.0.0/30"}, {"note", "insider"}});
+        ASSERT_EQ(added["ok"], true) << added.dump();
+        EXPECT_EQ(added["watchlist"][0]["net"], "10.0.0.0/30");
+        EXPECT_EQ(d->handle({{"cmd", "watchlist"}, {"op", "add"}, {"net", "10.0.0.1/30"}})["error"],
+                  "watchlist add: \"10.0.0.1/30\": host bits are set beyond /30 (give the network address)");
+        EXPECT_EQ(d->handle({{"cmd", "watchlist"}, {"op", "drop"}})["error"],
+                  "watchlist: unknown op 'drop' (list, add, remove)");
+        for (uint64_t t : {0, 10, 20}) dp.view().events(0).try_push(record(Detector::NXD, 2, t));
+        for (uint64_t t : {0, 10, 20}) dp.view().events(0).try_push(record(Detector::NXD, 9, t));
+        ASSERT_TRUE(step_until(*d, [&] { return dp.header().daemon_delivered.load() == 6; })) << f.log.str();
+        std::vector<std::pair<std::string, std::string>> got;
+        for (const json& a : f.eve_lines()) got.emplace_back(a["src_ip"], a["alert"]["metadata"]["tier"][0]);
+        EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{
+                           {"10.0.0.2", "2"}, {"10.0.0.2", "2"}, {"10.0.0.2", "2"}, {"10.0.0.9", "1"}}));
+        json block = d->handle({{"cmd", "blocklist"}});
+        ASSERT_EQ(block["clients"].size(), 2u) << block.dump();
+        EXPECT_EQ(block["clients"][0]["client"], "10.0.0.2");
+        EXPECT_EQ(block["clients"][0]["highest_tier"], 2);
+        EXPECT_EQ(block["clients"][0]["alerts"], 3);
+        EXPECT_EQ(block["clients"][0]["watchlist"], "10.0.0.0/30");
+        EXPECT_EQ(block["clients"][1]["watchlist"], nullptr);
+        EXPECT_EQ(d->handle({{"cmd", "blocklist"}, {"tier", 1}})["clients"].size(), 1u);
+        EXPECT_EQ(d->handle({{"cmd", "blocklist"}, {"since_s", 0}})["ok"], false);
+    }
+    auto again = f.daemon();
+    json listed = again->handle({{"cmd", "watchlist"}});
+    ASSERT_EQ(listed["watchlist"].size(), 1u);
+    EXPECT_EQ(listed["watchlist"][0]["note"], "insider");
+    EXPECT_TRUE(again->handle({{"cmd", "blocklist"}})["clients"].empty()); // alert history is eve.json's
+}

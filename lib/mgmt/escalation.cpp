@@ -92,8 +92,9 @@ bool Escalator::find_correlation(const ClientState& c, const shm::DetectionRecor
     return d.correlated;
 }
 
-Decision Escalator::decide(const shm::DetectionRecord& r) {
+Decision Escalator::decide(const shm::DetectionRecord& r, const config::IntelEntry* watch) {
     Decision d;
+    d.watch = watch;
     ++counters_.decided;
     if (r.detector >= shm::kDetectorCount) {
         ++counters_.invalid_detector;
@@ -107,6 +108,7 @@ Decision Escalator::decide(const shm::DetectionRecord& r) {
         if (!reason) reason = r.detector == kPdns ? "passive-DNS lookup coinciding with another detection"
                                                   : "detection coinciding with a passive-DNS lookup";
     }
+    if (!reason && watch) reason = "client on the analysts' watchlist";
     d.tier = reason ? 2 : 1;
     d.tier_reason = reason ? reason : "no escalation rule matched";
     c.last_seen_ns[r.detector] = r.ts_ns;
@@ -116,7 +118,8 @@ Decision Escalator::decide(const shm::DetectionRecord& r) {
     // suppress_s = 0 disables suppression; packet time running backwards counts as within.
     bool within = suppress_ns_ > 0 && p.alerted &&
                   (r.ts_ns < p.last_alert_ns || r.ts_ns - p.last_alert_ns < suppress_ns_);
-    if (within && !escalation) {
+    if (watch) ++counters_.watched;
+    if (within && !escalation && !watch) {
         ++p.held_back;
         ++counters_.suppressed;
         return d;

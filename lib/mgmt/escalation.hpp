@@ -32,6 +32,8 @@ struct Decision {
     bool correlated = false;
     uint8_t correlated_detector = 0;
     uint64_t correlated_ts_ns = 0;
+    // The watchlist entry the client matched: Tier 2, never suppressed.
+    const config::IntelEntry* watch = nullptr;
 };
 
 struct EscalationCounters {
@@ -43,6 +45,7 @@ struct EscalationCounters {
     uint64_t escalations_through_suppression = 0; // Tier 2 after Tier 1 for one pair, let through
     uint64_t clients_evicted = 0;                 // LRU evictions (state forgotten)
     uint64_t invalid_detector = 0;                // detector index this daemon does not know
+    uint64_t watched = 0;                         // detections of watchlisted clients (all emitted)
 };
 
 class Escalator {
@@ -50,7 +53,8 @@ public:
     // capacity: clients remembered; the least recently seen is evicted.
     Escalator(const config::Detectors& thresholds, std::size_t capacity);
 
-    Decision decide(const shm::DetectionRecord& r);
+    // watch: the watchlist entry the record's client falls in, or nullptr.
+    Decision decide(const shm::DetectionRecord& r, const config::IntelEntry* watch = nullptr);
 
     const EscalationCounters& counters() const { return counters_; }
     std::size_t clients() const { return clients_.size(); }

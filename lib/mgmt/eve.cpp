@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "dns/message.hpp"
 #include "mgmt/catalogue.hpp"
+#include "mgmt/watchlist.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -105,12 +106,13 @@ json flag_names(uint16_t flags) {
     return names;
 }
 
-json context_of(const shm::DetectionRecord& r, const Decision& d, const DetectorInfo& info) {
+json context_of(const shm::DetectionRecord& r, const Decision& d) {
     json evidence = json::object();
     for (int i = 0; i < std::min<int>(r.evidence_n, shm::kEvidenceSlots); ++i) {
         std::string key = bounded_text(r.evidence[i].key, sizeof r.evidence[i].key);
         if (!key.empty()) evidence[key] = r.evidence[i].value;
     }
+    std::span<const char* const> steps = next_steps(r.detector, bounded_text(r.detail, sizeof r.detail));
     json ctx = {
         {"evidence", evidence},
         {"window", {{"start", eve_timestamp(r.window_start_ns)}, {"length_s", r.window_s}}},
@@ -123,7 +125,7 @@ json context_of(const shm::DetectionRecord& r, const Decision& d, const Detector
         {"seq", r.seq},
         {"tier_reason", d.tier_reason},
         {"suppressed_since_last", d.suppressed_since_last},
-        {"next_steps", json(std::vector<std::string>(info.next_steps.begin(), info.next_steps.end()))},
+        {"next_steps", json(std::vector<std::string>(steps.begin(), steps.end()))},
     };
     if (r.sample_len > 0) ctx["sample_name"] = escaped_sample(r);
     if (r.rule_id != 0) ctx["rule_id"] = r.rule_id;
@@ -132,6 +134,7 @@ json context_of(const shm::DetectionRecord& r, const Decision& d, const Detector
         ctx["correlated_with"] = {{"detector", other ? other->id : "UNKNOWN"},
                                   {"timestamp", eve_timestamp(d.correlated_ts_ns)}};
     }
+    if (d.watch) ctx["watchlist"] = {{"entry", cidr_text(d.watch->net)}, {"note", d.watch->label}};
     return ctx;
 }
 
@@ -156,8 +159,9 @@ json make_alert(const shm::DetectionRecord& r, const Decision& d) {
           {"tier", {std::to_string(d.tier)}},
           {"mitre_technique_id", {info.mitre_id}},
           {"mitre_technique_name", {info.mitre_name}}}},
-        {"context", context_of(r, d, info)},
+        {"context", context_of(r, d)},
     };
+    if (d.watch) alert["metadata"]["watchlist"] = {cidr_text(d.watch->net)};
     json eve = {
         {"timestamp", eve_timestamp(r.ts_ns)},
         {"flow_id", flow_id(r)},

@@ -1,12 +1,14 @@
 #include "mgmt/catalogue.hpp"
 #include "mgmt/eve.hpp"
 #include "mgmt/test_records.hpp"
+#include "shm/detail_tags.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -157,4 +159,50 @@ TEST(Eve, FailedWriteKeepsLinesPendingAndCounts) {
     EXPECT_TRUE(w.has_pending());
     EXPECT_EQ(w.write_errors(), 1u);
     EXPECT_EQ(w.lines_committed(), 0u);
+}
+
+// Each RARE and MISCONF sub-kind carries its own next steps, naming what the
+// sub-kind is about; any other detail falls back to the detector's list.
+TEST(Eve, EachSubKindGetsItsOwnNextSteps) {
+    struct Case {
+        Detector detector;
+        const char* detail;
+        const char* first_step_mentions;
+    };
+    const Case cases[] = {
+        {Detector::RARE, shm::detail_tag::kAxfr, "transfer"},
+        {Detector::RARE, shm::detail_tag::kIxfr, "incremental transfer"},
+        {Detector::RARE, shm::detail_tag::kAny, "ANY"},
+        {Detector::RARE, shm::detail_tag::kChaos, "version.bind"},
+        {Detector::RARE, shm::detail_tag::kNsecWalk, "NSEC"},
+        {Detector::RARE, shm::detail_tag::kPtrSweep, "PTR"},
+        {Detector::MISCONF, shm::detail_tag::kTransferAnswered, "zone"},
+        {Detector::MISCONF, shm::detail_tag::kVersionDisclosed, "version"},
+        {Detector::MISCONF, shm::detail_tag::kOpenRecursion, "open resolver"},
+    };
+    auto steps_in_alert = [](Detector detector, std::string_view detail) {
+        shm::DetectionRecord r = record(detector, 1, 0);
+        std::memcpy(r.detail, detail.data(), detail.size());
+        Decision d;
+        d.emit = true;
+        return json::parse(to_line(make_alert(r, d)))["alert"]["context"]["next_steps"];
+    };
+    const json generic_rare = steps_in_alert(Detector::RARE, "something new");
+    const json generic_misconf = steps_in_alert(Detector::MISCONF, "");
+    EXPECT_EQ(generic_rare[0], detector_info(uint8_t(Detector::RARE))->next_steps[0]);
+    EXPECT_EQ(generic_misconf[0], detector_info(uint8_t(Detector::MISCONF))->next_steps[0]);
+    std::set<std::string> first_steps;
+    for (const Case& c : cases) {
+        json steps = steps_in_alert(c.detector, c.detail);
+        ASSERT_GE(steps.size(), 3u) << c.detail;
+        EXPECT_NE(steps, generic_rare) << c.detail;
+        EXPECT_NE(steps, generic_misconf) << c.detail;
+        const std::string first = steps[0];
+        EXPECT_NE(first.find(c.first_step_mentions), std::string::npos) << c.detail << ": " << first;
+        first_steps.insert(first);
+    }
+    EXPECT_EQ(first_steps.size(), std::size(cases)); // no two sub-kinds share their steps
+    // A RARE tag on another detector is not a sub-kind of it.
+    EXPECT_EQ(steps_in_alert(Detector::NXD, shm::detail_tag::kAxfr)[0],
+              detector_info(uint8_t(Detector::NXD))->next_steps[0]);
 }
