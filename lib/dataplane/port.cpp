@@ -100,4 +100,13 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
     return port;
 }
 
+uint64_t ports_missed(const std::vector<Port>& ports) {
+    uint64_t missed = 0;
+    for (const Port& p : ports) {
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(p.id, &st) == 0) missed += st.imissed + st.rx_nombuf + st.ierrors;
+    }
+    return missed;
+}
+
 } // namespace recontap::dataplane

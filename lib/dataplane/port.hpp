@@ -34,4 +34,9 @@ struct Port {
 // time comes from the capture. Throws std::runtime_error.
 Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock);
 
+// What the ports lost before recontap read it (imissed + rx_nombuf + ierrors,
+// over all ports). A control-path call: read with each heartbeat, so a live
+// run shows port drops while it runs, not only in stats.json at exit.
+uint64_t ports_missed(const std::vector<Port>& ports);
+
 } // namespace recontap::dataplane
