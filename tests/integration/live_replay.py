@@ -94,6 +94,7 @@ class Namespace:
                     ["ip", "link", "set", self.tap, "up"], ["ip", "link", "set", self.feed, "up"]):
             r = self.run(cmd)
             if r.returncode != 0:
+                sh("ip", "netns", "del", self.name)  # __exit__ does not run when __enter__ raises
                 raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
         return self
 
@@ -293,6 +294,12 @@ def main():
         return 77
     if sh("ip", "netns", "list").returncode != 0 or not shutil.which("tcpreplay"):
         print("SKIP: needs `ip netns` (iproute2) and tcpreplay")
+        return 77
+    try:
+        with Namespace("probe"):
+            pass
+    except RuntimeError as e:  # root in a container without CAP_SYS_ADMIN / CAP_NET_ADMIN, no veth module
+        print(f"SKIP: cannot create a network namespace with a veth pair: {e}")
         return 77
     if not all(os.access(b, os.X_OK) for b in bins.values()):
         print(f"SKIP: {bins} not all built (dataplane disabled?)")
