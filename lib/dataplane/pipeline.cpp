@@ -186,6 +186,7 @@ int run(const RunOptions& opts) {
                 h.dataplane_heartbeat_ns.store(shm::monotonic_ns());
                 h.rx_packets.store(received);
                 h.steer_drops.store(steering.counters().drops);
+                h.rx_missed.store(ports_missed(ports));
                 answer_control(region);
             }
             if (!opts.capture.empty()) {
@@ -205,10 +206,7 @@ int run(const RunOptions& opts) {
         totals.steer_drops = steering.counters().drops;
         totals.steering = steering.counters();
         totals.reassembly = steering.reassembly_counters();
-        for (const Port& p : ports) {
-            rte_eth_stats st{};
-            if (rte_eth_stats_get(p.id, &st) == 0) totals.port_missed += st.imissed + st.rx_nombuf + st.ierrors;
-        }
+        totals.port_missed = ports_missed(ports);
         h.rx_missed.store(totals.port_missed);
         for (const Port& p : ports) rte_eth_dev_stop(p.id);
 

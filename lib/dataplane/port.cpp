@@ -7,8 +7,11 @@
 #include <rte_lcore.h>
 #include <rte_mbuf_dyn.h>
 
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <stdexcept>
@@ -51,6 +54,28 @@ void eal_stop() {
     if (runtime_dir.find("/recontap-") != std::string::npos) std::filesystem::remove_all(runtime_dir, ec);
 }
 
+namespace {
+
+// This process's AF_PACKET sockets bound to interface if_index: the ones
+// net_af_packet opened for the port at probe (one per queue pair).
+std::vector<int> packet_sockets_on(unsigned if_index) {
+    std::vector<int> found;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        int fd = std::atoi(entry.path().filename().c_str());
+        int domain = 0;
+        socklen_t len = sizeof domain;
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_PACKET) continue;
+        sockaddr_ll addr{};
+        len = sizeof addr;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && unsigned(addr.sll_ifindex) == if_index)
+            found.push_back(fd);
+    }
+    return found;
+}
+
+} // namespace
+
 Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
     Port port;
     port.id = id;
@@ -60,6 +85,11 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
 
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(id, &info) != 0) throw std::runtime_error("port " + std::to_string(id) + ": no device info");
+    // DPDK 22.11's net_af_packet counts no drops: frames the kernel could not
+    // put in its full ring are only in the sockets' PACKET_STATISTICS, which
+    // nothing else in the process reads (a read resets them).
+    if (info.driver_name && std::string_view(info.driver_name) == "net_af_packet" && info.if_index)
+        port.kernel_ring_sockets = packet_sockets_on(info.if_index);
     rte_eth_conf conf{};
     if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
@@ -98,6 +128,22 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
     clock_gettime(CLOCK_REALTIME, &ts);
     clock.wall_base_ns = uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
     return port;
+}
+
+uint64_t ports_missed(std::vector<Port>& ports) {
+    uint64_t missed = 0;
+    for (Port& p : ports) {
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(p.id, &st) == 0) missed += st.imissed + st.rx_nombuf + st.ierrors;
+        for (int fd : p.kernel_ring_sockets) {
+            tpacket_stats ks{};
+            socklen_t len = sizeof ks;
+            // Each read returns the counts since the last one and resets them.
+            if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0) p.kernel_ring_drops += ks.tp_drops;
+        }
+        missed += p.kernel_ring_drops;
+    }
+    return missed;
 }
 
 } // namespace recontap::dataplane

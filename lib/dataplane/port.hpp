@@ -27,11 +27,21 @@ struct Port {
     uint16_t id = 0;
     rte_mempool* pool = nullptr;
     bool hw_timestamps = false;
+    // net_af_packet only: the PMD's packet sockets, whose kernel ring drops
+    // DPDK 22.11 never reads (see ports_missed), and the drops read so far.
+    std::vector<int> kernel_ring_sockets;
+    uint64_t kernel_ring_drops = 0;
 };
 
 // Configures port `id` with one Rx queue (net_pcap/af_packet vdevs have one)
 // and starts it. Enables the Rx timestamp offload where offered, so packet
 // time comes from the capture. Throws std::runtime_error.
 Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock);
+
+// What the ports lost before recontap read it (imissed + rx_nombuf + ierrors,
+// and frames a net_af_packet kernel ring had no room for, over all ports).
+// A control-path call (syscalls for af_packet): read with each heartbeat, so
+// a live run shows port drops while it runs, not only in stats.json at exit.
+uint64_t ports_missed(std::vector<Port>& ports);
 
 } // namespace recontap::dataplane
