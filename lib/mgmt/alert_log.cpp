@@ -18,7 +18,7 @@ void AlertLog::add(const json& alert, uint64_t ts_ns) {
     }
     // A site-wide alert names the window's busiest client, who is not accused
     // of anything: keep it out of the per-client tallies (top, blocklist).
-    const json& flags = alert["alert"]["context"]["flags"];
+    const json flags = alert.value(json::json_pointer("/alert/context/flags"), json::array());
     if (flags.is_array() && std::find(flags.begin(), flags.end(), "site_wide") != flags.end()) return;
     std::string client = alert.value("src_ip", "");
     auto it = clients_.find(client);

@@ -79,3 +79,17 @@ TEST(AlertLog, BlocklistFiltersByHighestTierAndRecency) {
     EXPECT_EQ(log.blocklist(0, 99).size(), 1u);
     EXPECT_EQ(log.blocklist(2, 100).size(), 0u);
 }
+
+// A site-wide SPIKE names the window's busiest client as its source; it is
+// shown among recent alerts but does not count against that client.
+TEST(AlertLog, SiteWideAlertsStayOutOfTopAndBlocklist) {
+    AlertLog log(10, 100);
+    json site = alert("10.0.0.7", "SPIKE", 1, "a");
+    site["alert"]["context"] = {{"flags", {"site_wide"}}};
+    log.add(site, 1);
+    log.add(alert("10.0.0.8", "NXD", 1, "b"), 2);
+    EXPECT_EQ(log.recent(10).size(), 2u);
+    json top = log.top(10);
+    ASSERT_EQ(top.size(), 1u);
+    EXPECT_EQ(top[0]["client"], "10.0.0.8");
+}
