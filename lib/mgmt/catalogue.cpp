@@ -115,6 +115,13 @@ constexpr const char* kOpenRecursionSteps[] = {
     "Open resolvers are used for cache snooping and reflection: check the server's query volume from outside",
     "Block or rate-limit the outside client and review what it asked",
 };
+constexpr const char* kSiteSpikeSteps[] = {
+    "The whole site asked far more than usual in one window, with no single host standing out: a distributed "
+    "run (massdns over many hosts, malware resolving a target list) or a site-wide job",
+    "Break the window down by registered domain and by client: many hosts asking names under one foreign domain "
+    "is reconnaissance; the alert's source is only the busiest of them",
+    "Rule out a change on the site (software rollout, resolver failover, a new monitoring check) before escalating",
+};
 
 struct SubKindSteps {
     shm::Detector detector;
@@ -128,6 +135,7 @@ constexpr SubKindSteps kSubKinds[] = {
     {shm::Detector::RARE, shm::detail_tag::kChaos, kChaosSteps},
     {shm::Detector::RARE, shm::detail_tag::kNsecWalk, kNsecWalkSteps},
     {shm::Detector::RARE, shm::detail_tag::kPtrSweep, kPtrSweepSteps},
+    {shm::Detector::SPIKE, shm::detail_tag::kSiteWide, kSiteSpikeSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kTransferAnswered, kTransferAnsweredSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kVersionDisclosed, kVersionDisclosedSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kOpenRecursion, kOpenRecursionSteps},

@@ -161,7 +161,7 @@ TEST(Eve, FailedWriteKeepsLinesPendingAndCounts) {
     EXPECT_EQ(w.lines_committed(), 0u);
 }
 
-// Each RARE and MISCONF sub-kind carries its own next steps, naming what the
+// Each RARE and MISCONF sub-kind (and the site-wide SPIKE) carries its own next steps, naming what the
 // sub-kind is about; any other detail falls back to the detector's list.
 TEST(Eve, EachSubKindGetsItsOwnNextSteps) {
     struct Case {
@@ -179,6 +179,7 @@ TEST(Eve, EachSubKindGetsItsOwnNextSteps) {
         {Detector::MISCONF, shm::detail_tag::kTransferAnswered, "zone"},
         {Detector::MISCONF, shm::detail_tag::kVersionDisclosed, "version"},
         {Detector::MISCONF, shm::detail_tag::kOpenRecursion, "open resolver"},
+        {Detector::SPIKE, shm::detail_tag::kSiteWide, "whole site"},
     };
     auto steps_in_alert = [](Detector detector, std::string_view detail) {
         shm::DetectionRecord r = record(detector, 1, 0);

@@ -1,5 +1,7 @@
 #include "mgmt/site_spike.hpp"
 
+#include "shm/detail_tags.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -99,7 +101,7 @@ void SiteSpike::judge(uint64_t start, const WindowSum& w, std::vector<shm::Detec
     r.add_evidence("baseline_per_window", uint64_t(std::lround(baseline_.level())));
     r.add_evidence("history_windows", baseline_.windows_seen);
     r.add_evidence("top_client_queries", w.top_queries);
-    std::snprintf(r.detail, sizeof r.detail, "site-wide");
+    std::snprintf(r.detail, sizeof r.detail, "%s", shm::detail_tag::kSiteWide);
     spikes.push_back(r);
 }
 

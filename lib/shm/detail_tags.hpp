@@ -1,4 +1,4 @@
-// The sub-kind tags RARE and MISCONF records carry in DetectionRecord.detail.
+// The sub-kind tags RARE, MISCONF and site-wide SPIKE records carry in DetectionRecord.detail.
 // Both processes use these names: the data plane writes them, recontapd picks
 // the analyst's next steps by them (lib/mgmt/catalogue.cpp). Renaming one is
 // a change of the record contract.
@@ -13,6 +13,9 @@ inline constexpr const char* kAny = "ANY";
 inline constexpr const char* kChaos = "CHAOS";
 inline constexpr const char* kNsecWalk = "NSEC walk";
 inline constexpr const char* kPtrSweep = "PTR sweep";
+
+// SPIKE (recontapd's own site-wide judgement, mgmt/site_spike.cpp)
+inline constexpr const char* kSiteWide = "site-wide";
 
 // MISCONF
 inline constexpr const char* kTransferAnswered = "zone transfer answered";
