@@ -12,18 +12,28 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: recontapctl [-s SOCKET] [-c CONF] status|stats|detections|top [--json] [--limit N]\n"
+    "usage: recontapctl [-s SOCKET] [-c CONF] COMMAND [--json] [--limit N]\n"
+    "commands:\n"
+    "  status | stats | detections | top\n"
+    "  rules test NAME             which loaded rules match NAME (asks the data plane)\n"
+    "  rules reload                recompile the rule files; traffic keeps flowing\n"
+    "  thresholds                  the [detectors] thresholds in force\n"
+    "  thresholds set KEY VALUE    change one at run time (checked like the config file)\n"
+    "options:\n"
     "  -s SOCKET   recontapd's control socket (default: [mgmt] socket of CONF or the built-in default)\n"
     "  --json      print the daemon's reply as one JSON line\n"
     "  --limit N   detections/top: how many (default 20)\n";
-constexpr int kReplyTimeoutMs = 5000;
+// Longer than recontapd's own wait for the data plane (20 s for a reload).
+constexpr int kReplyTimeoutMs = 25000;
 
 struct Args {
     std::string socket, config, command;
+    std::vector<std::string> words; // after the command: "test NAME", "reload", "set KEY VALUE"
     bool json = false;
     long long limit = -1;
 };
@@ -48,8 +58,11 @@ bool parse_args(int argc, char** argv, Args& out) {
         } else if (a == "-h" || a == "--help") {
             std::cout << kUsage;
             std::exit(0);
-        } else if (out.command.empty() && (a == "status" || a == "stats" || a == "detections" || a == "top")) {
+        } else if (out.command.empty() && (a == "status" || a == "stats" || a == "detections" || a == "top" ||
+                                           a == "rules" || a == "thresholds")) {
             out.command = a;
+        } else if (out.command == "rules" || out.command == "thresholds") {
+            out.words.push_back(a);
         } else {
             std::cerr << "recontapctl: unexpected argument '" << a << "'\n";
             return false;
@@ -57,6 +70,32 @@ bool parse_args(int argc, char** argv, Args& out) {
     }
     if (out.command.empty()) std::cerr << "recontapctl: no command given\n";
     return !out.command.empty();
+}
+
+// The request for the command line; false (message printed) for a bad one.
+bool build_request(const Args& args, nlohmann::json& request) {
+    const auto& w = args.words;
+    if (args.command == "rules") {
+        if (w.size() == 2 && w[0] == "test") request = {{"cmd", "rules-test"}, {"name", w[1]}};
+        else if (w.size() == 1 && w[0] == "reload") request = {{"cmd", "rules-reload"}};
+        else {
+            std::cerr << "recontapctl: expected 'rules test NAME' or 'rules reload'\n";
+            return false;
+        }
+        return true;
+    }
+    if (args.command == "thresholds") {
+        if (w.empty()) request = {{"cmd", "thresholds"}};
+        else if (w.size() == 3 && w[0] == "set") request = {{"cmd", "thresholds-set"}, {"key", w[1]}, {"value", w[2]}};
+        else {
+            std::cerr << "recontapctl: expected 'thresholds' or 'thresholds set KEY VALUE'\n";
+            return false;
+        }
+        return true;
+    }
+    request = {{"cmd", args.command}};
+    if (args.limit >= 0) request["limit"] = args.limit;
+    return true;
 }
 
 // Sends one request line and returns the reply line; on failure, why.
@@ -107,7 +146,8 @@ int main(int argc, char** argv) {
     using namespace recontap;
     using nlohmann::json;
     Args args;
-    if (!parse_args(argc, argv, args)) {
+    json request;
+    if (!parse_args(argc, argv, args) || !build_request(args, request)) {
         std::cerr << kUsage;
         return 2;
     }
@@ -119,8 +159,6 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    json request = {{"cmd", args.command}};
-    if (args.limit >= 0) request["limit"] = args.limit;
     std::string line, why;
     if (!ask(args.socket, request.dump(), line, why)) {
         std::cerr << "recontapctl: " << why << "\n";
@@ -145,7 +183,11 @@ int main(int argc, char** argv) {
         if (args.command == "status") ctl::render_status(reply, std::cout);
         else if (args.command == "stats") ctl::render_stats(reply, std::cout);
         else if (args.command == "detections") ctl::render_detections(reply, std::cout);
-        else ctl::render_top(reply, std::cout);
+        else if (args.command == "top") ctl::render_top(reply, std::cout);
+        else if (request["cmd"] == "rules-test") ctl::render_rules_test(reply, std::cout);
+        else if (request["cmd"] == "rules-reload") ctl::render_rules_reload(reply, std::cout);
+        else if (request["cmd"] == "thresholds") ctl::render_thresholds(reply, std::cout);
+        else ctl::render_thresholds_set(reply, std::cout);
     } catch (const std::exception& e) {
         std::cerr << "recontapctl: unexpected reply from " << args.socket << " (" << e.what()
                   << "); --json shows it raw\n";

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ostream>
+#include <string>
 
 namespace recontap::ctl {
 
@@ -12,5 +13,13 @@ void render_status(nlohmann::json reply, std::ostream& out);
 void render_stats(nlohmann::json reply, std::ostream& out);
 void render_detections(nlohmann::json reply, std::ostream& out);
 void render_top(nlohmann::json reply, std::ostream& out);
+// "generation G, N rule(s); thresholds generation T" from a status/stats "settings" object.
+std::string settings_line(nlohmann::json settings);
+
+// Control commands (render_control.cpp).
+void render_rules_test(nlohmann::json reply, std::ostream& out);
+void render_rules_reload(nlohmann::json reply, std::ostream& out);
+void render_thresholds(nlohmann::json reply, std::ostream& out);
+void render_thresholds_set(nlohmann::json reply, std::ostream& out);
 
 } // namespace recontap::ctl

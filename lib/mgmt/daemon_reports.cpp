@@ -81,6 +81,7 @@ json Daemon::status_json(uint64_t now_ns) const {
         }
     }
     if (!link_.alive(now_ns)) dp["reason"] = link_.why_not(now_ns);
+    dp["settings"] = settings_json();
     const EscalationCounters& e = escalator_.counters();
     return {
         {"ok", true},
@@ -132,6 +133,7 @@ json Daemon::stats_json() const {
         {"workers", workers},
         {"totals", totals},
         {"drops", drops},
+        {"settings", settings_json()},
         {"daemon",
          {{"records_taken", delivery_.records_taken},
           {"alerts_written", delivery_.alerts_written},
@@ -171,7 +173,10 @@ json Daemon::handle(const json& request) {
         return error_reply("\"limit\" must be a non-negative integer");
     if (cmd == "detections") return {{"ok", true}, {"detections", alert_log_.recent(limit)}};
     if (cmd == "top") return {{"ok", true}, {"top", alert_log_.top(limit)}};
-    return error_reply("unknown cmd '" + cmd + "' (status, stats, detections, top)");
+    if (cmd == "rules-test" || cmd == "rules-reload" || cmd == "thresholds" || cmd == "thresholds-set")
+        return handle_control(cmd, request);
+    return error_reply("unknown cmd '" + cmd +
+                       "' (status, stats, detections, top, rules-test, rules-reload, thresholds, thresholds-set)");
 }
 
 } // namespace recontap::mgmt

@@ -51,6 +51,9 @@ public:
     Escalator(const config::Detectors& thresholds, std::size_t capacity);
 
     Decision decide(const shm::DetectionRecord& r);
+    // `recontapctl thresholds set` on correlation_window_s or suppress_s:
+    // applies from the next record on; state already kept is not rewritten.
+    void set_windows(const config::Detectors& thresholds);
 
     const EscalationCounters& counters() const { return counters_; }
     std::size_t clients() const { return clients_.size(); }
