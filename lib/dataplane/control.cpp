@@ -136,9 +136,10 @@ void ControlPlane::finish_reload() {
         send(reload_id_, "rules-reload", reply);
         return;
     }
-    try {
+    try { // both steps that can fail come before anything changes
+        rules::Matcher tester(c.rules);
         live_.publish_rules(c.rules);
-        tester_.rebind(c.rules);
+        tester_ = std::move(tester);
     } catch (const std::exception& e) {
         send(reload_id_, "rules-reload", error(std::string("rules compiled but not published: ") + e.what()));
         return;
