@@ -121,6 +121,9 @@ class Steps:
         self.check(st["rules_generation"] == 2 and st["rules"] == old_count + 1, f"status shows generation 2 ({st})")
         rc, out, _ = self.run("status")
         self.check(f"generation 2, {old_count + 1} rule(s)" in out, "status table shows the rule generation")
+        rc, out, _ = self.run("stats")
+        self.check(f"rules  generation 2, {old_count + 1} rule(s)" in out, "stats table shows the rule generation")
+        self.check(self.json("stats")["settings"]["rules_generation"] == 2, "stats --json: settings")
 
     def traffic_rule_hits(self, sender, name, expect_new, before=None):
         """Workers count provider hits for name only once they run the new rules."""
@@ -155,6 +158,16 @@ class Steps:
         t = self.json("thresholds")
         self.check(t["thresholds"]["bulk_queries"] == 50 and t["thresholds"]["suppress_s"] == 60 and
                    t["generation"] == 2, f"refused values changed nothing ({t['thresholds']})")
+        rc, out, _ = self.run("thresholds")
+        lines = {line.split("=")[0].strip(): line.split("=")[1].strip() for line in out.splitlines() if "=" in line}
+        self.check(rc == 0 and lines.get("bulk_queries") == "50" and lines.get("suppress_s") == "60   # recontapd",
+                   f"thresholds table: {lines}")
+        rc, out, _ = self.run("thresholds", "set", "nxd_ratio", "0.75")
+        self.check(rc == 0 and out.strip() == "[detectors] nxd_ratio = 0.75  (data plane thresholds generation 3)",
+                   f"thresholds set (table): {out.strip()}")
+        rc, out, _ = self.run("rules", "test", "www.example.com")
+        self.check(rc == 0 and out.startswith("www.example.com: no loaded rule matches (rules generation 2"),
+                   f"rules test (table), no match: {out.strip()}")
         if sender:  # the workers apply it: 127.0.0.1 has sent far more than 50 queries this window
             sender.send("www.bulk.example", 60)
             self.wait_for(lambda: any(d.get("detector") == "BULK" or "BULK" in json.dumps(d)
