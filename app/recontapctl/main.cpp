@@ -27,14 +27,19 @@ constexpr const char* kUsage =
     "  blocklist [--tier 1|2] [--since SECONDS] [--format plain|csv|json]\n"
     "                                            clients alerted on; --tier: highest tier exactly;\n"
     "                                            --since: last alert at most this long before the newest\n"
+    "  rules test NAME                           which loaded rules match NAME (asks the data plane)\n"
+    "  rules reload                              recompile the rule files; traffic keeps flowing\n"
+    "  thresholds                                the [detectors] thresholds in force\n"
+    "  thresholds set KEY VALUE                  change one at run time (checked like the config file)\n"
     "  -s SOCKET   recontapd's control socket (default: [mgmt] socket of CONF or the built-in default)\n"
     "  --json      print the daemon's reply as one JSON line\n"
     "  --limit N   detections/top: how many (default 20)\n";
-constexpr int kReplyTimeoutMs = 5000;
+// Longer than recontapd's own wait for the data plane (20 s for a reload).
+constexpr int kReplyTimeoutMs = 25000;
 
 struct Args {
     std::string socket, config, command;
-    std::vector<std::string> operands; // after the command: watchlist add ADDR
+    std::vector<std::string> operands; // after the command: "add ADDR", "test NAME", "set KEY VALUE"
     bool json = false;
     long long limit = -1, tier = -1, since = -1;
     std::optional<std::string> note;
@@ -42,7 +47,7 @@ struct Args {
 };
 
 bool is_command(const std::string& a) {
-    for (const char* c : {"status", "stats", "detections", "top", "watchlist", "blocklist"})
+    for (const char* c : {"status", "stats", "detections", "top", "watchlist", "blocklist", "rules", "thresholds"})
         if (a == c) return true;
     return false;
 }
@@ -92,8 +97,9 @@ bool parse_args(int argc, char** argv, Args& out) {
             std::exit(0);
         } else if (out.command.empty() && is_command(a)) {
             out.command = a;
-        } else if (out.command == "watchlist" && !a.empty() && a[0] != '-') {
-            out.operands.push_back(a); // list | add ADDR | remove ADDR
+        } else if ((out.command == "watchlist" && !a.empty() && a[0] != '-') || out.command == "rules" ||
+                   out.command == "thresholds") {
+            out.operands.push_back(a); // watchlist add ADDR, rules test NAME, thresholds set KEY VALUE
         } else {
             std::cerr << "recontapctl: unexpected argument '" << a << "'\n";
             return false;
@@ -103,8 +109,24 @@ bool parse_args(int argc, char** argv, Args& out) {
     return !out.command.empty();
 }
 
+// rules and thresholds: forwarded by recontapd to the data plane.
+bool build_control_request(const Args& args, nlohmann::json& request, std::string& why) {
+    const std::vector<std::string>& w = args.operands;
+    if (args.command == "rules") {
+        if (w.size() == 2 && w[0] == "test") request = {{"cmd", "rules-test"}, {"name", w[1]}};
+        else if (w.size() == 1 && w[0] == "reload") request = {{"cmd", "rules-reload"}};
+        else why = "expected 'rules test NAME' or 'rules reload'";
+    } else {
+        if (w.empty()) request = {{"cmd", "thresholds"}};
+        else if (w.size() == 3 && w[0] == "set") request = {{"cmd", "thresholds-set"}, {"key", w[1]}, {"value", w[2]}};
+        else why = "expected 'thresholds' or 'thresholds set KEY VALUE'";
+    }
+    return why.empty();
+}
+
 // The request for the command line; false with why for a misused command.
 bool build_request(const Args& args, nlohmann::json& request, std::string& why) {
+    if (args.command == "rules" || args.command == "thresholds") return build_control_request(args, request, why);
     request = {{"cmd", args.command}};
     const bool blocklist = args.command == "blocklist", watchlist = args.command == "watchlist";
     if (args.limit >= 0) request["limit"] = args.limit;
@@ -230,7 +252,11 @@ int main(int argc, char** argv) {
         else if (args.command == "detections") ctl::render_detections(reply, std::cout);
         else if (args.command == "watchlist") ctl::render_watchlist(reply, std::cout);
         else if (args.command == "blocklist") ctl::render_blocklist(reply, args.format, std::cout, std::cerr);
-        else ctl::render_top(reply, std::cout);
+        else if (args.command == "top") ctl::render_top(reply, std::cout);
+        else if (request["cmd"] == "rules-test") ctl::render_rules_test(reply, std::cout);
+        else if (request["cmd"] == "rules-reload") ctl::render_rules_reload(reply, std::cout);
+        else if (request["cmd"] == "thresholds") ctl::render_thresholds(reply, std::cout);
+        else ctl::render_thresholds_set(reply, std::cout);
     } catch (const std::exception& e) {
         std::cerr << "recontapctl: unexpected reply from " << args.socket << " (" << e.what()
                   << "); --json shows it raw\n";

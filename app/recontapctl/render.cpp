@@ -36,6 +36,12 @@ void table(const std::vector<std::vector<std::string>>& rows, std::ostream& out)
 
 } // namespace
 
+std::string settings_line(json s) {
+    if (!s.is_object() || !s.value("known", false)) return "generation unknown (no data plane has reported yet)";
+    return "generation " + text(s["rules_generation"]) + ", " + text(s["rules"]) + " rule(s); thresholds generation " +
+           text(s["thresholds_generation"]);
+}
+
 void render_status(json r, std::ostream& out) {
     json d = r["daemon"];
     json dp = r["dataplane"];
@@ -48,6 +54,7 @@ void render_status(json r, std::ostream& out) {
             << "  heartbeat " << text(dp["heartbeat_age_ms"]) << " ms ago  " << text(dp["workers"]) << " worker(s)";
     out << "\n";
     if (dp.contains("reason")) out << "             " << text(dp["reason"]) << "\n";
+    out << "rules        " << settings_line(dp["settings"]) << "\n";
     out << "alerts       " << text(t["alerts"]) << " (tier 1: " << text(t["tier1"]) << ", tier 2: " << text(t["tier2"])
         << ")  suppressed " << text(t["suppressed"]) << "  records " << text(t["records_taken"]) << "  pending "
         << text(t["pending"]) << "  ring drops " << text(t["ring_drops"]) << "\n";
@@ -77,6 +84,7 @@ void render_stats(json r, std::ostream& out) {
     std::vector<std::vector<std::string>> drops;
     for (auto it = r["drops"].begin(); it != r["drops"].end(); ++it) drops.push_back({"  " + it.key(), text(*it)});
     table(drops, out);
+    out << "\nrules  " << settings_line(r["settings"]) << "\n";
     out << "\ndaemon\n";
     std::vector<std::vector<std::string>> daemon;
     for (auto it = r["daemon"].begin(); it != r["daemon"].end(); ++it) {

@@ -16,5 +16,13 @@ void render_top(nlohmann::json reply, std::ostream& out);
 void render_watchlist(nlohmann::json reply, std::ostream& out);
 // format: plain, csv or json; warnings (an incomplete list) go to warn.
 void render_blocklist(nlohmann::json reply, const std::string& format, std::ostream& out, std::ostream& warn);
+// "generation G, N rule(s); thresholds generation T" from a status/stats "settings" object.
+std::string settings_line(nlohmann::json settings);
+
+// Control commands (render_control.cpp).
+void render_rules_test(nlohmann::json reply, std::ostream& out);
+void render_rules_reload(nlohmann::json reply, std::ostream& out);
+void render_thresholds(nlohmann::json reply, std::ostream& out);
+void render_thresholds_set(nlohmann::json reply, std::ostream& out);
 
 } // namespace recontap::ctl

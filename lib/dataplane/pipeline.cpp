@@ -2,7 +2,9 @@
 
 #include "config/config.hpp"
 #include "dataplane/capture_file.hpp"
+#include "dataplane/control.hpp"
 #include "dataplane/daemon_link.hpp"
+#include "dataplane/live_settings.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/stats_json.hpp"
 #include "dataplane/steer.hpp"
@@ -89,18 +91,14 @@ bool prepare(const RunOptions& opts, Setup& s) {
     return true;
 }
 
-void answer_control(const shm::Region& region) {
-    shm::ControlMessage req{}, rep{};
-    while (region.view().control().try_pop(req)) {
-        rep = {};
-        rep.id = req.id;
-        std::snprintf(rep.verb, sizeof rep.verb, "%s", req.verb);
-        if (std::string_view(req.verb) == "ping")
-            std::snprintf(rep.body, sizeof rep.body, "{\"ok\":true}");
-        else
-            std::snprintf(rep.body, sizeof rep.body, "{\"ok\":false,\"error\":\"unknown verb\"}");
-        region.view().replies().try_push(rep); // a full reply ring drops: counted in its `dropped`
+// imissed + rx_nombuf + ierrors over all ports: packets lost before steering.
+uint64_t ports_missed(const std::vector<Port>& ports) {
+    uint64_t missed = 0;
+    for (const Port& p : ports) {
+        rte_eth_stats st{};
+        if (rte_eth_stats_get(p.id, &st) == 0) missed += st.imissed + st.rx_nombuf + st.ierrors;
     }
+    return missed;
 }
 
 } // namespace
@@ -148,6 +146,9 @@ int run(const RunOptions& opts) {
         RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, mbufs, clock));
         if (ports.empty()) throw std::runtime_error("no port came up (check the [[port]] devargs)");
 
+        // Rules and thresholds as workers see them; outlives the workers.
+        LiveSettings live(n_workers, s.rules, s.cfg.detectors);
+        ControlPlane control(s.cfg, live, region.view());
         std::vector<rte_ring*> inboxes;
         std::vector<std::unique_ptr<Worker>> workers;
         for (unsigned w = 0; w < n_workers; ++w) {
@@ -155,7 +156,7 @@ int run(const RunOptions& opts) {
                                           RING_F_SP_ENQ | RING_F_SC_DEQ);
             if (!r) throw std::runtime_error("cannot create worker ring");
             inboxes.push_back(r);
-            workers.push_back(std::make_unique<Worker>(w, s.cfg, s.rules, region.view(), r, s.capture.link, clock));
+            workers.push_back(std::make_unique<Worker>(w, s.cfg, live, region.view(), r, s.capture.link, clock));
         }
         Steering steering(inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(), ports[0].pool,
                           clock, s.cfg.dataplane.ipv6_client_prefix);
@@ -187,7 +188,7 @@ int run(const RunOptions& opts) {
                 h.rx_packets.store(received);
                 h.steer_drops.store(steering.counters().drops);
                 h.rx_missed.store(ports_missed(ports));
-                answer_control(region);
+                control.poll();
             }
             if (!opts.capture.empty()) {
                 if (received >= s.capture.packets) break;

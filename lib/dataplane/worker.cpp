@@ -40,6 +40,34 @@ Worker::Worker(unsigned index_, const config::Config& cfg, std::shared_ptr<const
       engine(cfg, std::move(rules), sink, uint8_t(index_), counters),
       extractor(cfg.dataplane.dns_ports) {}
 
+Worker::Worker(unsigned index_, const config::Config& cfg, LiveSettings& live_, shm::RegionView region,
+               rte_ring* inbox_, dns::LinkType link_, const PacketClock& clock_)
+    : Worker(index_, cfg, live_.published().rules, region, inbox_, link_, clock_) {
+    live = &live_;
+    const LiveBundle& b = live_.published();
+    engine.set_thresholds(b.thresholds);
+    live_sequence = b.sequence;
+    live_rules_generation = b.rules_generation;
+    live_thresholds_generation = b.thresholds_generation;
+}
+
+// At a burst boundary, right after this worker's quiescent report: the
+// bundle read here stays alive until the next report, and nothing kept from
+// it afterwards points into it.
+void Worker::follow_live_settings() {
+    LiveBundle* b = live->current();
+    if (b->sequence == live_sequence) return;
+    if (b->rules_generation != live_rules_generation) {
+        b->scratch[index] = engine.adopt_rules(b->rules, b->scratch[index]); // old scratch: the bundle frees it
+        live_rules_generation = b->rules_generation;
+    }
+    if (b->thresholds_generation != live_thresholds_generation) {
+        engine.set_thresholds(b->thresholds);
+        live_thresholds_generation = b->thresholds_generation;
+    }
+    live_sequence = b->sequence;
+}
+
 void Worker::count_malformed(dns::Malformed why) {
     ++counters.malformed[static_cast<std::size_t>(why)];
     ++counters.malformed_total;
@@ -110,7 +138,12 @@ int Worker::run(const std::atomic<bool>& finish) {
     constexpr unsigned kBurst = 32;
     rte_mbuf* burst[kBurst];
     unsigned idle = 0;
+    if (live) live->worker_online(index);
     for (;;) {
+        if (live) {
+            live->quiescent(index);
+            follow_live_settings();
+        }
         unsigned n = rte_ring_sc_dequeue_burst(inbox, reinterpret_cast<void**>(burst), kBurst, nullptr);
         if (n == 0) {
             if (finish.load(std::memory_order_acquire) && rte_ring_empty(inbox)) break;
@@ -132,6 +165,7 @@ int Worker::run(const std::atomic<bool>& finish) {
         if ((counters.rx_packets & 0xfff) < n) publish(); // about every 4096 packets
     }
     engine.end_of_input();
+    if (live) live->worker_offline(index);
     publish();
     return 0;
 }

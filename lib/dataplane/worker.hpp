@@ -9,6 +9,7 @@
 #include "dns/packet.hpp"
 #include "dns/extractor.hpp"
 #include "shm/layout.hpp"
+#include "dataplane/live_settings.hpp"
 #include "dataplane/stage_timer.hpp"
 
 #include <rte_mbuf.h>
@@ -49,6 +50,9 @@ struct PacketClock {
 struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     Worker(unsigned index, const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules,
            shm::RegionView region, rte_ring* inbox, dns::LinkType link, const PacketClock& clock);
+    // Starts with live's published rules and thresholds and follows its later publications.
+    Worker(unsigned index, const config::Config& cfg, LiveSettings& live, shm::RegionView region, rte_ring* inbox,
+           dns::LinkType link, const PacketClock& clock);
 
     // The lcore entry point: runs until `finish` is set and the inbox is empty.
     int run(const std::atomic<bool>& finish);
@@ -62,6 +66,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     shm::WorkerCounters& published;
     unsigned index;
     StageTimer* timer = nullptr; // perf/bench only: TSC samples per stage (null in every real run)
+    LiveSettings* live = nullptr; // rules and thresholds changed at run time (null: fixed, as in bench)
+    uint64_t live_sequence = 0;   // sequence of the LiveBundle this worker runs with
+    uint64_t live_rules_generation = 0, live_thresholds_generation = 0;
 
     // --- per-packet scratch, reused (no allocation on the path) ---
     dns::DnsMessage msg{};
@@ -77,6 +84,7 @@ private:
     void handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message);
     void count_malformed(dns::Malformed why);
     void publish();
+    void follow_live_settings();
 };
 
 // What a worker lcore is handed; the caller keeps `launches` alive until

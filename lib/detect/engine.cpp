@@ -10,12 +10,13 @@ namespace recontap::detect {
 Engine::Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules, DetectionSink& sink,
                uint8_t worker, shm::WorkerCountersData& counters)
     : cfg_(cfg),
+      thresholds_(cfg.detectors),
       site_(cfg.site),
       rules_(std::move(rules)),
       matcher_(rules_),
       clients_(cfg.dataplane.clients_per_worker, cfg.dataplane.ipv6_client_prefix),
-      emitter_(cfg.detectors, sink, worker),
-      volume_(cfg.detectors.window_s, emitter_),
+      emitter_(thresholds_, sink, worker),
+      volume_(thresholds_, emitter_),
       counters_(counters) {}
 
 void Engine::rebind_rules(std::shared_ptr<const rules::RuleSet> rules) {
@@ -32,6 +33,13 @@ void Engine::advance_clock(uint64_t now_ns) {
 void Engine::end_of_input() {
     volume_.finish();
     counters_.window_summaries = emitter_.summaries();
+}
+
+hs_scratch_t* Engine::adopt_rules(std::shared_ptr<const rules::RuleSet> rules, hs_scratch_t* scratch) noexcept {
+    rules_ = std::move(rules);
+    hs_scratch_t* old = matcher_.adopt(rules_, scratch);
+    verdicts_.clear(); // cached verdicts came from the old rules
+    return old;
 }
 
 namespace {
@@ -95,7 +103,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
 
     bool created = false;
     state::ClientState& c = clients_.find_or_insert(client, ts_ns, created);
-    roll_window(c, ts_ns, cfg_.detectors);
+    roll_window(c, ts_ns, thresholds_);
     c.last_seen_ns = ts_ns;
     if (msg.qr) {
         ++c.responses;

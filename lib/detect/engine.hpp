@@ -20,12 +20,23 @@ class Engine {
 public:
     Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules, DetectionSink& sink,
            uint8_t worker, shm::WorkerCountersData& counters);
+    Engine(const Engine&) = delete; // the emitter holds a reference to thresholds_
+    Engine& operator=(const Engine&) = delete;
 
     // One DNS message that decoded (header and questions valid).
     void observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg);
 
     // Control path: new rule set after a reload.
     void rebind_rules(std::shared_ptr<const rules::RuleSet> rules);
+    // Worker, at a burst boundary: a reloaded rule set with a scratch the
+    // control path allocated for it. Allocates nothing; returns the previous
+    // scratch for the control path to free.
+    hs_scratch_t* adopt_rules(std::shared_ptr<const rules::RuleSet> rules, hs_scratch_t* scratch) noexcept;
+    // Worker, at a burst boundary: thresholds changed at run time (copied:
+    // nothing here points into the caller's struct afterwards).
+    void set_thresholds(const config::Detectors& thresholds) { thresholds_ = thresholds; }
+    const config::Detectors& thresholds() const { return thresholds_; }
+    const rules::RuleSet& rules() const { return *rules_; }
 
     // Packet time passed with no packet (idle live port): close the
     // site-volume window if it ended. end_of_input: the last summary.
@@ -36,6 +47,7 @@ public:
 
 private:
     const config::Config& cfg_;
+    config::Detectors thresholds_; // the emitter refers to this copy
     Site site_;
     std::shared_ptr<const rules::RuleSet> rules_;
     rules::Matcher matcher_;

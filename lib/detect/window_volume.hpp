@@ -5,6 +5,7 @@
 // A site-wide rate cannot be judged inside one worker: each sees only the
 // clients it owns.
 #pragma once
+#include "config/config.hpp"
 #include "detect/emit.hpp"
 #include "detect/observation.hpp"
 
@@ -14,11 +15,13 @@ namespace recontap::detect {
 
 class WindowVolume {
 public:
-    WindowVolume(uint32_t window_s, Emitter& emitter) : window_ns_(uint64_t(window_s) * 1'000'000'000ull), emitter_(emitter) {}
+    // thresholds: the engine's live copy; a window_s changed at run time
+    // applies from the next window on.
+    WindowVolume(const config::Detectors& thresholds, Emitter& emitter) : t_(thresholds), emitter_(emitter) {}
 
     // One query from a client that has asked client_queries in this window.
     void count_query(const Observation& o, uint32_t client_queries) {
-        if (o.ts_ns >= start_ns_ + window_ns_) advance(o.ts_ns);
+        if (o.ts_ns >= end_ns()) advance(o.ts_ns);
         ++queries_;
         if (client_queries > top_queries_) {
             top_queries_ = client_queries;
@@ -36,10 +39,13 @@ public:
 
 private:
     void send(uint64_t next_window_ns, bool final);
+    uint64_t window_ns() const { return uint64_t(t_.window_s) * 1'000'000'000ull; } // for the next window
+    uint64_t end_ns() const { return start_ns_ + uint64_t(window_s_) * 1'000'000'000ull; } // of the one in hand
 
-    const uint64_t window_ns_;
+    const config::Detectors& t_;
     Emitter& emitter_;
     uint64_t start_ns_ = 0; // 0: no window yet
+    uint32_t window_s_ = 0; // length of the window in hand
     uint64_t queries_ = 0;
     uint32_t top_queries_ = 0;
     dns::IpAddr top_client_{}, top_server_{};

@@ -39,6 +39,8 @@ void Daemon::follow_dataplane(uint64_t now_ns) {
     if (batch_open_) return; // old batch not durable yet (disk trouble): switch once it is
     link_.adopt(std::move(*fresh));
     ++delivery_.boots_attached;
+    control_.forget();
+    if (!link_.taken_by_other_daemon(now_ns)) control_.ask_info(link_.view()); // the rule generation, for status
     const shm::RegionHeader& h = link_.header();
     site_spike_.attach(h.n_workers);
     log_ << "recontapd: found " << link_.name() << " boot " << std::hex << h.boot_id << std::dec << ", "
@@ -190,6 +192,7 @@ bool Daemon::step(int signal_fd) {
     follow_dataplane(now);
     heartbeat(now);
     bool more = drain();
+    if (link_.mapped() && !link_.taken_by_other_daemon(now)) control_.poll(link_.view());
     report_link(now);
     auto handler = [this](const json& request) { return handle(request); };
     return server_.poll_once(more ? 0 : kIdleWaitMs, handler, signal_fd);

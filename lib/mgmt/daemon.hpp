@@ -10,6 +10,7 @@
 #pragma once
 #include "config/config.hpp"
 #include "mgmt/alert_log.hpp"
+#include "mgmt/dataplane_control.hpp"
 #include "mgmt/dataplane_link.hpp"
 #include "mgmt/escalation.hpp"
 #include "mgmt/eve.hpp"
@@ -86,6 +87,12 @@ private:
     void leave();
     bool stop_requested(int signal_fd); // reads pending signals; handles SIGHUP itself
 
+    // rules-test, rules-reload, thresholds, thresholds-set (daemon_control.cpp).
+    nlohmann::json handle_control(const std::string& cmd, const nlohmann::json& request);
+    nlohmann::json ask_dataplane(const std::string& verb, const nlohmann::json& body, int timeout_ms);
+    nlohmann::json thresholds_set(const nlohmann::json& request);
+    nlohmann::json settings_json() const;
+
     nlohmann::json status_json(uint64_t now_ns) const;
     nlohmann::json stats_json() const;
     nlohmann::json watchlist_reply(const nlohmann::json& request);
@@ -94,6 +101,7 @@ private:
     DaemonOptions options_;
     std::ostream& log_;
     DataplaneLink link_;
+    DataplaneControl control_;
     Escalator escalator_;
     SiteSpike site_spike_;
     std::vector<shm::DetectionRecord> site_spikes_; // scratch: what one summary completed

@@ -82,6 +82,7 @@ json Daemon::status_json(uint64_t now_ns) const {
         }
     }
     if (!link_.alive(now_ns)) dp["reason"] = link_.why_not(now_ns);
+    dp["settings"] = settings_json();
     const EscalationCounters& e = escalator_.counters();
     return {
         {"ok", true},
@@ -133,6 +134,7 @@ json Daemon::stats_json() const {
         {"workers", workers},
         {"totals", totals},
         {"drops", drops},
+        {"settings", settings_json()},
         {"daemon",
          {{"records_taken", delivery_.records_taken},
           {"alerts_written", delivery_.alerts_written},
@@ -177,7 +179,11 @@ json Daemon::handle(const json& request) {
     if (cmd == "top") return {{"ok", true}, {"top", alert_log_.top(limit)}};
     if (cmd == "watchlist") return watchlist_reply(request);
     if (cmd == "blocklist") return blocklist_reply(request);
-    return error_reply("unknown cmd '" + cmd + "' (status, stats, detections, top, watchlist, blocklist)");
+    if (cmd == "rules-test" || cmd == "rules-reload" || cmd == "thresholds" || cmd == "thresholds-set")
+        return handle_control(cmd, request);
+    return error_reply("unknown cmd '" + cmd +
+                       "' (status, stats, detections, top, watchlist, blocklist, rules-test, rules-reload, "
+                       "thresholds, thresholds-set)");
 }
 
 } // namespace recontap::mgmt

@@ -54,6 +54,11 @@ Escalator::Escalator(const config::Detectors& thresholds, std::size_t capacity)
     clients_.reserve(capacity_);
 }
 
+void Escalator::set_windows(const config::Detectors& thresholds) {
+    correlation_ns_ = uint64_t(thresholds.correlation_window_s) * 1'000'000'000ull;
+    suppress_ns_ = uint64_t(thresholds.suppress_s) * 1'000'000'000ull;
+}
+
 Escalator::ClientState& Escalator::touch(const ClientKey& key) {
     auto it = clients_.find(key);
     if (it != clients_.end()) {

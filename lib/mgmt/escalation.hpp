@@ -55,6 +55,9 @@ public:
 
     // watch: the watchlist entry the record's client falls in, or nullptr.
     Decision decide(const shm::DetectionRecord& r, const config::IntelEntry* watch = nullptr);
+    // `recontapctl thresholds set` on correlation_window_s or suppress_s:
+    // applies from the next record on; state already kept is not rewritten.
+    void set_windows(const config::Detectors& thresholds);
 
     const EscalationCounters& counters() const { return counters_; }
     std::size_t clients() const { return clients_.size(); }

@@ -1,6 +1,7 @@
 // Matcher: a worker's view of a RuleSet with its own Hyperscan scratch.
 #include "rules/rules.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace recontap::rules {
@@ -50,6 +51,33 @@ void Matcher::rebind(std::shared_ptr<const RuleSet> rules) {
         if (hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) throw RuleError("Matcher: cannot allocate Hyperscan scratch");
     }
     rules_ = std::move(rules);
+}
+
+hs_scratch_t* Matcher::adopt(std::shared_ptr<const RuleSet> rules, hs_scratch_t* scratch) noexcept {
+    rules_ = std::move(rules);
+    return std::exchange(scratch_, scratch);
+}
+
+hs_scratch_t* Matcher::make_scratch(const RuleSet& rules) {
+    hs_scratch_t* scratch = nullptr;
+    if (const hs_database_t* db = rules.database())
+        if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) throw RuleError("cannot allocate Hyperscan scratch");
+    return scratch;
+}
+
+std::vector<uint32_t> Matcher::all_matches(std::string_view name) const {
+    std::vector<uint32_t> ids;
+    const hs_database_t* db = rules_->database();
+    if (!db || !scratch_) return ids;
+    auto collect = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* context) {
+        static_cast<std::vector<uint32_t>*>(context)->push_back(id);
+        return 0;
+    };
+    if (hs_scan(db, name.data(), static_cast<unsigned>(name.size()), 0, scratch_, collect, &ids) != HS_SUCCESS)
+        ids.clear();
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
 }
 
 Match Matcher::match(std::string_view name) const {

@@ -86,6 +86,15 @@ public:
     Match match(std::string_view name) const;
     // After a reload: grows the scratch for the new database (control path only).
     void rebind(std::shared_ptr<const RuleSet> rules);
+    // After a reload, on a worker: takes a scratch allocated for rules by
+    // make_scratch() on the control path and returns the previous one, for
+    // the control path to free. Allocates nothing.
+    hs_scratch_t* adopt(std::shared_ptr<const RuleSet> rules, hs_scratch_t* scratch) noexcept;
+    // A scratch for rules' database (nullptr when it has no rules); throws RuleError.
+    static hs_scratch_t* make_scratch(const RuleSet& rules);
+    // Control path (`recontapctl rules test`): every rule index name matches,
+    // in index order.
+    std::vector<uint32_t> all_matches(std::string_view name) const;
     const RuleSet& rules() const { return *rules_; }
 
 private:

@@ -182,3 +182,36 @@ TEST(ShippedRules, MillionNamesTimed) {
     // Two of every 1024 names hit (the vpnN labels are not "vpn").
     EXPECT_EQ(hits, 2u * (kNames / 1024) + (kNames % 1024 > 5 ? 2 : kNames % 1024 > 3 ? 1 : 0));
 }
+
+// `recontapctl rules test`: every rule a name matches, not only the first per category.
+TEST(Matcher, AllMatchesListsEveryRuleInIndexOrder) {
+    auto set = RuleSet::from_text("*.oastify.com\nre:^x1\nexact.example\n", "vpn\n*.oastify.*\n");
+    Matcher m(set);
+    EXPECT_EQ(m.all_matches("x1.oastify.com"), (std::vector<uint32_t>{0, 1, 4}));
+    EXPECT_EQ(m.all_matches("vpn.oastify.com"), (std::vector<uint32_t>{0, 3, 4}));
+    EXPECT_EQ(m.all_matches("exact.example"), (std::vector<uint32_t>{2}));
+    EXPECT_TRUE(m.all_matches("www.example.com").empty());
+    EXPECT_TRUE(Matcher(RuleSet::from_text("", "")).all_matches("vpn").empty());
+}
+
+// Reload on a worker: the control path allocates the scratch, the worker swaps it in.
+TEST(Matcher, AdoptSwapsInAPreparedScratchAndHandsBackTheOld) {
+    Matcher m(RuleSet::from_text("crt.sh\n", ""));
+    EXPECT_TRUE(m.match("crt.sh").has(Category::pdns));
+    auto bigger = RuleSet::from_text("crt.sh\nre:^[a-z]{3,40}\\.new\\.example$\n", "admin\n");
+    hs_scratch_t* prepared = Matcher::make_scratch(*bigger);
+    ASSERT_NE(prepared, nullptr);
+    hs_scratch_t* old = m.adopt(bigger, prepared);
+    EXPECT_NE(old, nullptr);
+    EXPECT_NE(old, prepared);
+    hs_free_scratch(old);
+    Match hit = m.match("abcdef.new.example");
+    EXPECT_TRUE(hit.has(Category::pdns));
+    EXPECT_EQ(hit.pdns_rule, 1u);
+    EXPECT_EQ(m.match("admin.corp").sens_rule, 2u);
+    // An empty rule set needs no scratch; matching then finds nothing.
+    auto empty = RuleSet::from_text("", "");
+    EXPECT_EQ(Matcher::make_scratch(*empty), nullptr);
+    hs_free_scratch(m.adopt(empty, nullptr));
+    EXPECT_EQ(m.match("crt.sh").categories, 0u);
+}

@@ -18,7 +18,8 @@ with Env("bad-requests") as env:
         (b"hello\n", "request is not valid JSON"),
         (b"[1,2]\n", 'request must be a JSON object with a string "cmd"'),
         (b'{"cmd":42}\n', 'request must be a JSON object with a string "cmd"'),
-        (b'{"cmd":"reboot"}\n', "unknown cmd 'reboot' (status, stats, detections, top, watchlist, blocklist)"),
+        (b'{"cmd":"reboot"}\n', "unknown cmd 'reboot' (status, stats, detections, top, watchlist, blocklist, "
+                                "rules-test, rules-reload, thresholds, thresholds-set)"),
         (b'{"cmd":"top","limit":-3}\n', '"limit" must be a non-negative integer'),
         (b'{"cmd":"detections","limit":"all"}\n', '"limit" must be a non-negative integer'),
         (b"\xff\xfe\n", "request is not valid JSON"),

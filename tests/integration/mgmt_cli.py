@@ -77,6 +77,15 @@ with Env("cli") as env:
     out = env.ctl("top").stdout
     check(out.splitlines()[1].split()[:3] == ["1", "10.0.3.1", "2"], out)
 
+    # Control commands are answered by the data plane's main lcore; this fake never answers.
+    r = env.ctl("rules", "test", "crt.sh")
+    equal(r.returncode, 1, "rules test without an answering data plane")
+    check("no reply from the data plane within 3.0 s to 'rules-test'" in r.stderr, r.stderr)
+    check("generation unknown" in env.ctl("status").stdout, "status: rule generation unknown")
+    equal(env.ctl_json("status")["dataplane"]["settings"], {"known": False}, "settings unknown")
+    for args in (["rules"], ["rules", "test"], ["thresholds", "set", "bulk_queries"], ["thresholds", "get"]):
+        equal(env.ctl(*args).returncode, 2, f"recontapctl {args}: usage error")
+
     # Errors: usage -> 2, daemon unreachable -> 1, one line each.
     for args in (["bogus"], [], ["status", "--limit", "x"]):
         r = env.ctl(*args)
@@ -91,6 +100,9 @@ with Env("cli") as env:
     equal(rc, 0, f"fake exit status (stderr: {err})")
     env.wait_for(lambda: env.request({"cmd": "status"})["dataplane"]["attached"] is False, "detached")
     equal(env.request({"cmd": "status"})["dataplane"]["reason"], "data plane stopped", "reason after stop")
+    r = env.ctl("rules", "reload")
+    equal((r.returncode, r.stderr.strip()), (1, "recontapctl: recontapd: data plane not attached: data plane stopped"),
+          "reload with no data plane")
 
 # recontapd's own errors: usage and configuration -> exit 2 with one line.
 with Env("daemon-errors") as env:
