@@ -26,7 +26,8 @@ bool name_under(std::string_view name, std::string_view suffix) {
     return name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '.';
 }
 
-Site::Site(const config::Site& s) : site_(s), intel_(s.intel) {}
+Site::Site(const config::Site& s)
+    : site_(s), zones_(s.internal_zones), allowed_(s.allow_domains), intel_(s.intel) {}
 
 bool Site::in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a) {
     for (const auto& n : nets)
@@ -37,18 +38,6 @@ bool Site::in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a) {
 bool Site::dns_server(const dns::IpAddr& a) const {
     for (const auto& s : site_.dns_servers)
         if (s == a) return true;
-    return false;
-}
-
-int Site::internal_zone(std::string_view name) const {
-    for (std::size_t i = 0; i < site_.internal_zones.size(); ++i)
-        if (name_under(name, site_.internal_zones[i])) return int(i);
-    return -1;
-}
-
-bool Site::allowed_domain(std::string_view name) const {
-    for (const auto& d : site_.allow_domains)
-        if (name_under(name, d)) return true;
     return false;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include "config/config.hpp"
 #include "detect/address_set.hpp"
+#include "detect/suffix_set.hpp"
 
 #include <string>
 #include <string_view>
@@ -21,15 +22,17 @@ public:
     bool internal_address(const dns::IpAddr& a) const { return in_any(site_.internal_networks, a); }
     bool allowed_client(const dns::IpAddr& a) const { return in_any(site_.allow_clients, a); }
     bool dns_server(const dns::IpAddr& a) const;
-    // Index of the internal zone the name is under, or -1.
-    int internal_zone(std::string_view name) const;
-    bool allowed_domain(std::string_view name) const;
+    // Index of the internal zone the name is under (the first listed), or -1.
+    int internal_zone(std::string_view name) const { return zones_.first_under(name); }
+    bool allowed_domain(std::string_view name) const { return allowed_.any_under(name); }
     const std::string& zone(int i) const { return site_.internal_zones[std::size_t(i)]; }
     const AddressSet& intel() const { return intel_; }
 
 private:
     static bool in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a);
     config::Site site_;
+    SuffixSet zones_;   // site_.internal_zones
+    SuffixSet allowed_; // site_.allow_domains
     AddressSet intel_;
 };
 
