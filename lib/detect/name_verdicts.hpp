@@ -1,12 +1,13 @@
 // Per-worker cache of what the engine derives from a query name alone: the
-// rule match (Hyperscan) and the site's internal-zone / allow-list suffix
-// scans. DNS names are Zipf-distributed, so most messages repeat a recent
-// name and skip all three (perf/README.md: ~35 % of the engine's
-// instructions). Direct-mapped, exact: an entry is used only when the stored
-// name equals the name byte for byte; longer names bypass the cache.
+// rule match (Hyperscan), the site's internal-zone / allow-list lookups and
+// ENUM's base domain and name hashes. DNS names are Zipf-distributed, so most
+// messages repeat a recent name and skip all of it (perf/README.md).
+// Direct-mapped, exact: an entry is used only when the stored name equals the
+// name byte for byte; longer names bypass the cache.
 // Single-threaded, no allocation after construction.
 #pragma once
 #include "rules/rules.hpp"
+#include "state/distinct_counter.hpp"
 
 #include <array>
 #include <cstdint>
@@ -20,12 +21,17 @@ struct NameVerdict {
     rules::Match match;
     int16_t internal_zone = -1;
     bool allowed_domain = false;
+    bool under_arpa = false;  // reverse names: ENUM leaves them to RARE
+    uint16_t base_begin = 0;  // base_domain(name) is name.substr(base_begin, base_len)
+    uint16_t base_len = 0;
+    uint64_t name_hash = 0;   // state::hash_name_caseless(name): also the cache tag
+    uint64_t base_hash = 0;   // state::hash_name_caseless(base domain)
 };
 
 class NameVerdicts {
 public:
-    static constexpr std::size_t kEntries = 8192; // 512 KiB: fits beside the client table in L2/L3
-    static constexpr std::size_t kMaxName = 40;   // an entry is one cache line
+    static constexpr std::size_t kEntries = 8192; // 1 MiB: entries of two cache lines
+    static constexpr std::size_t kMaxName = 87;   // what the second line leaves for the name
 
     NameVerdicts() : entries_(std::make_unique<Entry[]>(kEntries)) {}
 
@@ -33,12 +39,11 @@ public:
     template <class Compute>
     NameVerdict get(std::string_view name, Compute&& compute) {
         if (name.size() > kMaxName) return compute();
-        uint64_t h = hash(name);
-        Entry& e = entries_[h & (kEntries - 1)];
-        if (e.hash == h && e.len == name.size() && std::memcmp(e.name, name.data(), name.size()) == 0)
+        uint64_t h = state::hash_name_caseless(name.data(), unsigned(name.size()));
+        Entry& e = entries_[(h >> 1) & (kEntries - 1)]; // bit 0 is always set
+        if (e.verdict.name_hash == h && e.len == name.size() && std::memcmp(e.name, name.data(), name.size()) == 0)
             return e.verdict;
         e.verdict = compute();
-        e.hash = h;
         e.len = uint8_t(name.size());
         std::memcpy(e.name, name.data(), name.size());
         return e.verdict;
@@ -50,19 +55,14 @@ public:
     }
 
 private:
+    // Two cache lines: the verdict, the length and the first 23 name bytes
+    // in the first, so a name up to 23 bytes (most of them) touches one line.
     struct alignas(64) Entry {
-        uint64_t hash = 0;
         NameVerdict verdict;
         uint8_t len = 0xff; // no name has this length: empty
         char name[kMaxName];
     };
-    static uint64_t hash(std::string_view s) {
-        uint64_t h = 0xcbf29ce484222325ull; // FNV-1a, then a finaliser so the low bits mix
-        for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-        h ^= h >> 33;
-        h *= 0xff51afd7ed558ccdull;
-        return h ^ (h >> 33);
-    }
+    static_assert(sizeof(Entry) == 128, "NameVerdicts::Entry: keep it two cache lines");
     std::unique_ptr<Entry[]> entries_;
 };
 

@@ -41,9 +41,9 @@ bool Site::dns_server(const dns::IpAddr& a) const {
     return false;
 }
 
-std::string_view base_domain(std::string_view name, const Site& site) {
-    if (int z = site.internal_zone(name); z >= 0) {
-        const std::string& zone = site.zone(z);
+std::string_view base_domain(std::string_view name, int internal_zone, const Site& site) {
+    if (internal_zone >= 0) {
+        const std::string& zone = site.zone(internal_zone);
         return name.substr(name.size() - zone.size());
     }
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
@@ -57,6 +57,20 @@ std::string_view base_domain(std::string_view name, const Site& site) {
         for (auto p : kPublicSecondLevel) public_sld |= equal_caseless(sld, p);
     if (public_sld && second > 0) return name.substr(label_start(name, second - 1));
     return name.substr(second);
+}
+
+NameVerdict name_verdict(std::string_view name, const rules::Match& match, const Site& site) {
+    NameVerdict v;
+    v.match = match;
+    v.internal_zone = int16_t(site.internal_zone(name));
+    v.allowed_domain = site.allowed_domain(name);
+    v.under_arpa = name_under(name, "arpa");
+    std::string_view base = base_domain(name, v.internal_zone, site);
+    v.base_begin = uint16_t(base.data() - name.data());
+    v.base_len = uint16_t(base.size());
+    v.name_hash = state::hash_name_caseless(name.data(), unsigned(name.size()));
+    v.base_hash = state::hash_name_caseless(base.data(), unsigned(base.size()));
+    return v;
 }
 
 } // namespace recontap::detect

@@ -4,6 +4,7 @@
 #pragma once
 #include "config/config.hpp"
 #include "detect/address_set.hpp"
+#include "detect/name_verdicts.hpp"
 #include "detect/suffix_set.hpp"
 
 #include <string>
@@ -40,6 +41,11 @@ private:
 // name is under one, else the last two labels, or three when the last two
 // look like a public second-level suffix (co.uk, com.au, ...). A heuristic:
 // the Public Suffix List would be exact but costs a lookup per query.
-std::string_view base_domain(std::string_view name, const Site& site);
+// internal_zone: site.internal_zone(name).
+std::string_view base_domain(std::string_view name, int internal_zone, const Site& site);
+
+// Everything the engine works out from a query name alone, given its rule
+// match: what NameVerdicts caches.
+NameVerdict name_verdict(std::string_view name, const rules::Match& match, const Site& site);
 
 } // namespace recontap::detect
