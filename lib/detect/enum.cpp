@@ -24,9 +24,7 @@ void detect_enum(const Observation& o, state::ClientState& c, Emitter& e) {
         slot->base_hash = bh;
         slot->names.clear();
     }
-    unsigned before = slot->names.set_bits();
-    slot->names.add(o.name.name_hash);
-    if (slot->names.set_bits() == before) return;
+    if (!slot->names.add(o.name.name_hash)) return; // name (or its bit) seen: the count stands
     uint32_t distinct = slot->names.estimate();
     if (distinct < e.thresholds().enum_distinct) return;
     char detail[48];
