@@ -27,19 +27,13 @@ bool name_under(std::string_view name, std::string_view suffix) {
 }
 
 Site::Site(const config::Site& s)
-    : site_(s), zones_(s.internal_zones), allowed_(s.allow_domains), intel_(s.intel) {}
-
-bool Site::in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a) {
-    for (const auto& n : nets)
-        if (n.contains(a)) return true;
-    return false;
-}
-
-bool Site::dns_server(const dns::IpAddr& a) const {
-    for (const auto& s : site_.dns_servers)
-        if (s == a) return true;
-    return false;
-}
+    : site_(s),
+      internal_networks_(s.internal_networks),
+      allow_clients_(s.allow_clients),
+      dns_servers_(s.dns_servers),
+      zones_(s.internal_zones),
+      allowed_(s.allow_domains),
+      intel_(s.intel) {}
 
 std::string_view base_domain(std::string_view name, int internal_zone, const Site& site) {
     if (internal_zone >= 0) {

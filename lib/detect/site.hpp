@@ -20,9 +20,9 @@ class Site {
 public:
     explicit Site(const config::Site& s);
 
-    bool internal_address(const dns::IpAddr& a) const { return in_any(site_.internal_networks, a); }
-    bool allowed_client(const dns::IpAddr& a) const { return in_any(site_.allow_clients, a); }
-    bool dns_server(const dns::IpAddr& a) const;
+    bool internal_address(const dns::IpAddr& a) const { return internal_networks_.contains(a); }
+    bool allowed_client(const dns::IpAddr& a) const { return allow_clients_.contains(a); }
+    bool dns_server(const dns::IpAddr& a) const { return dns_servers_.contains(a); }
     // Index of the internal zone the name is under (the first listed), or -1.
     int internal_zone(std::string_view name) const { return zones_.first_under(name); }
     bool allowed_domain(std::string_view name) const { return allowed_.any_under(name); }
@@ -30,8 +30,8 @@ public:
     const AddressSet& intel() const { return intel_; }
 
 private:
-    static bool in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a);
     config::Site site_;
+    NetList internal_networks_, allow_clients_, dns_servers_;
     SuffixSet zones_;   // site_.internal_zones
     SuffixSet allowed_; // site_.allow_domains
     AddressSet intel_;

@@ -1,5 +1,8 @@
-// SuffixSet answers exactly what a name_under() scan over the list answers:
-// the first listed suffix, caseless, on label boundaries only.
+// The site's fast lookups answer exactly what the plain scans answer:
+// SuffixSet as name_under() over the list (the first listed suffix, caseless,
+// on label boundaries only), NetList as Cidr::contains / == over the list.
+#include "config/config.hpp"
+#include "detect/address_set.hpp"
 #include "detect/site.hpp"
 #include "detect/suffix_set.hpp"
 
@@ -81,4 +84,45 @@ TEST(SuffixSet, ManySuffixesStillExact) {
     EXPECT_EQ(set.first_under("zone500.example"), -1);
     EXPECT_EQ(set.first_under("xzone7.example"), -1);
     EXPECT_EQ(set.first_under("zone7.example.com"), -1);
+}
+
+namespace {
+recontap::dns::IpAddr ip(const char* text) {
+    recontap::dns::IpAddr a;
+    EXPECT_TRUE(recontap::config::parse_ip(text, a)) << text;
+    return a;
+}
+recontap::config::Cidr cidr(const char* text, unsigned prefix) {
+    recontap::config::Cidr c;
+    c.addr = ip(text);
+    c.prefix = uint8_t(prefix);
+    return c;
+}
+} // namespace
+
+TEST(NetList, AgreesWithCidrContainsAndEquality) {
+    using recontap::detect::NetList;
+    const std::vector<recontap::config::Cidr> nets = {cidr("10.0.0.0", 8),     cidr("172.16.0.0", 12),
+                                                      cidr("192.168.1.128", 25), cidr("fd00::", 8),
+                                                      cidr("2001:db8:1::", 48),  cidr("0.0.0.0", 0),
+                                                      cidr("::1", 128)};
+    const char* addrs[] = {"10.1.2.3",   "11.0.0.1",   "172.31.255.255", "172.32.0.0", "192.168.1.129",
+                           "192.168.1.127", "fd12::1", "fe80::1",       "2001:db8:1:ffff::9", "2001:db8:2::1",
+                           "::1",        "::2",        "0.0.0.0",        "255.255.255.255"};
+    for (std::size_t k = 0; k < nets.size(); ++k) {
+        std::vector<recontap::config::Cidr> one(nets.begin() + long(k), nets.begin() + long(k) + 1);
+        NetList list(one);
+        for (const char* a : addrs) EXPECT_EQ(list.contains(ip(a)), one[0].contains(ip(a))) << a << " in net " << k;
+    }
+    std::vector<recontap::dns::IpAddr> servers = {ip("10.0.0.53"), ip("fd00::53")};
+    NetList exact(servers);
+    for (const char* a : addrs) {
+        bool listed = false;
+        for (const auto& s : servers) listed |= s == ip(a);
+        EXPECT_EQ(exact.contains(ip(a)), listed) << a;
+    }
+    EXPECT_TRUE(exact.contains(ip("10.0.0.53")));
+    EXPECT_FALSE(exact.contains(ip("10.0.0.54")));
+    EXPECT_TRUE(exact.contains(ip("fd00::53")));
+    EXPECT_FALSE(NetList(std::vector<recontap::config::Cidr>{}).contains(ip("10.0.0.1")));
 }
