@@ -43,4 +43,29 @@ const config::IntelEntry* AddressSet::find(const dns::IpAddr& a) const {
     return nullptr;
 }
 
+NetList::NetList(const std::vector<config::Cidr>& nets) {
+    for (const auto& n : nets)
+        if (n.addr.family != 0) add(n.addr, n.prefix);
+}
+
+NetList::NetList(const std::vector<dns::IpAddr>& addresses) {
+    for (const auto& a : addresses) add(a, 128); // all 16 bytes, as IpAddr's == compares them
+}
+
+void NetList::add(const dns::IpAddr& a, unsigned prefix_bits) {
+    uint8_t mask[16] = {}, net[16] = {};
+    for (unsigned i = 0; i < 16; ++i) {
+        unsigned bits = prefix_bits > 8 * i ? prefix_bits - 8 * i : 0;
+        mask[i] = bits >= 8 ? 0xff : uint8_t(0xff00u >> bits);
+        net[i] = a.bytes[i] & mask[i];
+    }
+    Net n{};
+    std::memcpy(&n.hi, net, 8);
+    std::memcpy(&n.lo, net + 8, 8);
+    std::memcpy(&n.mask_hi, mask, 8);
+    std::memcpy(&n.mask_lo, mask + 8, 8);
+    n.family = a.family;
+    nets_.push_back(n);
+}
+
 } // namespace recontap::detect

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace recontap::detect {
@@ -34,6 +35,34 @@ private:
     std::vector<Bucket> v4_, v6_; // longest prefix first
     std::vector<config::IntelEntry> entries_;
     std::size_t size_ = 0;
+};
+
+// A short list of networks (the site's internal networks, allowlisted
+// clients, DNS servers) asked about for every message: each network as
+// masked 64-bit halves, checked inline with two ANDs and compares, where
+// Cidr::contains is an out-of-line memcmp per entry (perf/README.md).
+class NetList {
+public:
+    explicit NetList(const std::vector<config::Cidr>& nets);
+    // Exact addresses: contains(a) is a == one of them (all 16 bytes).
+    explicit NetList(const std::vector<dns::IpAddr>& addresses);
+
+    bool contains(const dns::IpAddr& a) const {
+        uint64_t hi, lo;
+        std::memcpy(&hi, a.bytes, sizeof hi);
+        std::memcpy(&lo, a.bytes + 8, sizeof lo);
+        for (const Net& n : nets_)
+            if (n.family == a.family && (hi & n.mask_hi) == n.hi && (lo & n.mask_lo) == n.lo) return true;
+        return false;
+    }
+
+private:
+    struct Net {
+        uint64_t hi, lo, mask_hi, mask_lo; // address bytes 0..7 and 8..15 as loaded, masked
+        uint8_t family;
+    };
+    void add(const dns::IpAddr& a, unsigned prefix_bits);
+    std::vector<Net> nets_;
 };
 
 } // namespace recontap::detect

@@ -21,7 +21,7 @@ void detect_nxd(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_pdns(const Observation& o, state::ClientState& c, Emitter& e, const rules::RuleSet& rules);
 void detect_sens(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_rare(const Observation& o, state::ClientState& c, Emitter& e);
-void detect_enum(const Observation& o, state::ClientState& c, Emitter& e, const Site& site);
+void detect_enum(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_ext(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_misconf(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_intel(const Observation& o, state::ClientState& c, Emitter& e, const Site& site);

@@ -76,8 +76,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     NameVerdict verdict;
     if (q)
         verdict = verdicts_.get(qname, [&] {
-            return NameVerdict{matcher_.match(qname), int16_t(site_.internal_zone(qname)),
-                               site_.allowed_domain(qname)};
+            return name_verdict(qname, matcher_.match(qname), site_);
         });
     rules::Match match{};
     if (q && !msg.qr) {
@@ -99,7 +98,8 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
                   verdict.internal_zone,
                   verdict.allowed_domain,
                   !site_.internal_address(client),
-                  site_.dns_server(server)};
+                  site_.dns_server(server),
+                  verdict};
 
     bool created = false;
     state::ClientState& c = clients_.find_or_insert(client, ts_ns, created);
@@ -117,7 +117,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     detect_pdns(o, c, emitter_, *rules_);
     detect_sens(o, c, emitter_);
     detect_rare(o, c, emitter_);
-    detect_enum(o, c, emitter_, site_);
+    detect_enum(o, c, emitter_);
     detect_ext(o, c, emitter_);
     detect_misconf(o, c, emitter_);
     detect_intel(o, c, emitter_, site_);

@@ -7,11 +7,13 @@
 
 namespace recontap::detect {
 
-void detect_enum(const Observation& o, state::ClientState& c, Emitter& e, const Site& site) {
-    if (!o.is_query() || o.qname.empty() || o.allowed_domain || name_under(o.qname, "arpa")) return;
-    std::string_view base = base_domain(o.qname, site);
+// The base domain and both hashes come with the name's cached verdict
+// (name_verdict() in site.cpp): worked out once per distinct name.
+void detect_enum(const Observation& o, state::ClientState& c, Emitter& e) {
+    if (!o.is_query() || o.qname.empty() || o.allowed_domain || o.name.under_arpa) return;
+    std::string_view base = o.qname.substr(o.name.base_begin, o.name.base_len);
     if (base.size() == o.qname.size()) return; // the base itself: not a subdomain
-    uint64_t bh = state::hash_name_caseless(base.data(), unsigned(base.size()));
+    uint64_t bh = o.name.base_hash;
     state::DomainSlot* slot = nullptr;
     for (auto& s : c.domains)
         if (s.base_hash == bh) slot = &s;
@@ -22,9 +24,7 @@ void detect_enum(const Observation& o, state::ClientState& c, Emitter& e, const 
         slot->base_hash = bh;
         slot->names.clear();
     }
-    unsigned before = slot->names.set_bits();
-    slot->names.add(state::hash_name_caseless(o.qname.data(), unsigned(o.qname.size())));
-    if (slot->names.set_bits() == before) return;
+    if (!slot->names.add(o.name.name_hash)) return; // name (or its bit) seen: the count stands
     uint32_t distinct = slot->names.estimate();
     if (distinct < e.thresholds().enum_distinct) return;
     char detail[48];

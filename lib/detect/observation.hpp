@@ -2,6 +2,7 @@
 // ask about it worked out once.
 #pragma once
 #include "dns/message.hpp"
+#include "detect/name_verdicts.hpp"
 #include "dns/packet.hpp"
 #include "rules/rules.hpp"
 
@@ -24,6 +25,7 @@ struct Observation {
     bool allowed_domain;         // qname under an allowlisted (CDN/OS/AV) domain
     bool external_client;        // client outside internal_networks
     bool internal_server;        // server is a configured internal DNS server
+    const NameVerdict& name;     // qname's cached facts (base domain, hashes); default when no question
     bool is_query() const { return !msg.qr; }
 };
 

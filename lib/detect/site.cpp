@@ -26,35 +26,18 @@ bool name_under(std::string_view name, std::string_view suffix) {
     return name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '.';
 }
 
-Site::Site(const config::Site& s) : site_(s), intel_(s.intel) {}
+Site::Site(const config::Site& s)
+    : site_(s),
+      internal_networks_(s.internal_networks),
+      allow_clients_(s.allow_clients),
+      dns_servers_(s.dns_servers),
+      zones_(s.internal_zones),
+      allowed_(s.allow_domains),
+      intel_(s.intel) {}
 
-bool Site::in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a) {
-    for (const auto& n : nets)
-        if (n.contains(a)) return true;
-    return false;
-}
-
-bool Site::dns_server(const dns::IpAddr& a) const {
-    for (const auto& s : site_.dns_servers)
-        if (s == a) return true;
-    return false;
-}
-
-int Site::internal_zone(std::string_view name) const {
-    for (std::size_t i = 0; i < site_.internal_zones.size(); ++i)
-        if (name_under(name, site_.internal_zones[i])) return int(i);
-    return -1;
-}
-
-bool Site::allowed_domain(std::string_view name) const {
-    for (const auto& d : site_.allow_domains)
-        if (name_under(name, d)) return true;
-    return false;
-}
-
-std::string_view base_domain(std::string_view name, const Site& site) {
-    if (int z = site.internal_zone(name); z >= 0) {
-        const std::string& zone = site.zone(z);
+std::string_view base_domain(std::string_view name, int internal_zone, const Site& site) {
+    if (internal_zone >= 0) {
+        const std::string& zone = site.zone(internal_zone);
         return name.substr(name.size() - zone.size());
     }
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
@@ -68,6 +51,20 @@ std::string_view base_domain(std::string_view name, const Site& site) {
         for (auto p : kPublicSecondLevel) public_sld |= equal_caseless(sld, p);
     if (public_sld && second > 0) return name.substr(label_start(name, second - 1));
     return name.substr(second);
+}
+
+NameVerdict name_verdict(std::string_view name, const rules::Match& match, const Site& site) {
+    NameVerdict v;
+    v.match = match;
+    v.internal_zone = int16_t(site.internal_zone(name));
+    v.allowed_domain = site.allowed_domain(name);
+    v.under_arpa = name_under(name, "arpa");
+    std::string_view base = base_domain(name, v.internal_zone, site);
+    v.base_begin = uint16_t(base.data() - name.data());
+    v.base_len = uint16_t(base.size());
+    v.name_hash = state::hash_name_caseless(name.data(), unsigned(name.size()));
+    v.base_hash = state::hash_name_caseless(base.data(), unsigned(base.size()));
+    return v;
 }
 
 } // namespace recontap::detect

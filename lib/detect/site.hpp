@@ -4,6 +4,8 @@
 #pragma once
 #include "config/config.hpp"
 #include "detect/address_set.hpp"
+#include "detect/name_verdicts.hpp"
+#include "detect/suffix_set.hpp"
 
 #include <string>
 #include <string_view>
@@ -18,18 +20,20 @@ class Site {
 public:
     explicit Site(const config::Site& s);
 
-    bool internal_address(const dns::IpAddr& a) const { return in_any(site_.internal_networks, a); }
-    bool allowed_client(const dns::IpAddr& a) const { return in_any(site_.allow_clients, a); }
-    bool dns_server(const dns::IpAddr& a) const;
-    // Index of the internal zone the name is under, or -1.
-    int internal_zone(std::string_view name) const;
-    bool allowed_domain(std::string_view name) const;
+    bool internal_address(const dns::IpAddr& a) const { return internal_networks_.contains(a); }
+    bool allowed_client(const dns::IpAddr& a) const { return allow_clients_.contains(a); }
+    bool dns_server(const dns::IpAddr& a) const { return dns_servers_.contains(a); }
+    // Index of the internal zone the name is under (the first listed), or -1.
+    int internal_zone(std::string_view name) const { return zones_.first_under(name); }
+    bool allowed_domain(std::string_view name) const { return allowed_.any_under(name); }
     const std::string& zone(int i) const { return site_.internal_zones[std::size_t(i)]; }
     const AddressSet& intel() const { return intel_; }
 
 private:
-    static bool in_any(const std::vector<config::Cidr>& nets, const dns::IpAddr& a);
     config::Site site_;
+    NetList internal_networks_, allow_clients_, dns_servers_;
+    SuffixSet zones_;   // site_.internal_zones
+    SuffixSet allowed_; // site_.allow_domains
     AddressSet intel_;
 };
 
@@ -37,6 +41,11 @@ private:
 // name is under one, else the last two labels, or three when the last two
 // look like a public second-level suffix (co.uk, com.au, ...). A heuristic:
 // the Public Suffix List would be exact but costs a lookup per query.
-std::string_view base_domain(std::string_view name, const Site& site);
+// internal_zone: site.internal_zone(name).
+std::string_view base_domain(std::string_view name, int internal_zone, const Site& site);
+
+// Everything the engine works out from a query name alone, given its rule
+// match: what NameVerdicts caches.
+NameVerdict name_verdict(std::string_view name, const rules::Match& match, const Site& site);
 
 } // namespace recontap::detect

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <cstring>
 #include <string>
 
@@ -89,6 +91,24 @@ TEST(DistinctCounter, CaseInsensitiveRepeatsCountOnce) {
     const char* names[] = {"www.Example.com", "WWW.EXAMPLE.COM", "www.example.com"};
     for (auto n : names) c.add(hash_name_caseless(n, unsigned(std::strlen(n))));
     EXPECT_EQ(c.estimate(), 1u);
+}
+
+TEST(DistinctCounter, AddTellsAFreshBitAndTheTableMatchesTheFormula) {
+    DistinctCounter c{};
+    c.clear();
+    EXPECT_TRUE(c.add(uint64_t(5) << 55));
+    EXPECT_FALSE(c.add(uint64_t(5) << 55 | 12345)); // same top bits: same bit
+    EXPECT_TRUE(c.add(uint64_t(6) << 55));
+    c.clear();
+    for (unsigned set = 0; set <= DistinctCounter::kBits; ++set) {
+        // set bits 0 .. set-1, then the table's answer must be the formula's
+        if (set > 0) c.add(uint64_t(set - 1) << 55);
+        ASSERT_EQ(c.set_bits(), set);
+        unsigned zeros = DistinctCounter::kBits - set;
+        uint32_t formula = zeros == 0 ? DistinctCounter::kBits * 8
+                                      : uint32_t(std::lround(-512.0 * std::log(double(zeros) / 512.0)));
+        EXPECT_EQ(c.estimate(), formula) << set;
+    }
 }
 
 TEST(ClientTable, Ipv6SlashSixtyFoursSpreadOverTheTable) {
