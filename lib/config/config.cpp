@@ -211,6 +211,7 @@ constexpr Field<Config> kDetectors[] = {
     RECONTAP_COUNT(enum_distinct, 1),
     RECONTAP_COUNT(pdns_hits, 1),
     RECONTAP_COUNT(ptr_sweep_hosts, 2),
+    {"srv_breadth_names", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.srv_breadth_names = read_uint(c, n, 2, 100); }},
     RECONTAP_COUNT(spike_factor, 2),
     RECONTAP_COUNT(spike_min_queries, 1),
     RECONTAP_COUNT(spike_baseline_windows, 1),

@@ -21,6 +21,7 @@ constexpr ThresholdField kThresholds[] = {
     RECONTAP_COUNT(window_s),          RECONTAP_COUNT(bulk_queries),         RECONTAP_COUNT(nxd_count),
     RECONTAP_RATIO(nxd_ratio),         RECONTAP_COUNT(sens_hits),            RECONTAP_COUNT(sens_hits_internal),
     RECONTAP_COUNT(enum_distinct),     RECONTAP_COUNT(pdns_hits),            RECONTAP_COUNT(ptr_sweep_hosts),
+    RECONTAP_COUNT(srv_breadth_names),
     RECONTAP_COUNT(spike_factor),      RECONTAP_COUNT(spike_min_queries),    RECONTAP_COUNT(spike_baseline_windows),
     RECONTAP_RATIO(spike_alpha),       RECONTAP_COUNT(site_spike_factor),    RECONTAP_COUNT(site_spike_min_queries),
     RECONTAP_COUNT(correlation_window_s), RECONTAP_COUNT(suppress_s),

@@ -170,6 +170,30 @@ TEST(Detect, RareFiresPerKind) {
     EXPECT_STREQ(h.sink.got[2].detail, "ANY");
 }
 
+// A domain member's handful of SRV lookups, asked over and over, stays
+// quiet; an SRV brute force across unrelated services is RARE once.
+TEST(Detect, SrvBreadthButNotADomainMembersLookups) {
+    Harness member;
+    const char* usual[] = {"_ldap._tcp.dc._msdcs.corp.example", "_kerberos._tcp.dc._msdcs.corp.example",
+                           "_gc._tcp.corp.example", "_ldap._tcp.corp.example", "_kerberos._udp.corp.example",
+                           "_kpasswd._tcp.corp.example"};
+    for (int round = 0; round < 20; ++round)
+        for (const char* n : usual) member.message(1000 * kSec + uint64_t(round), n, 33, false);
+    EXPECT_EQ(member.sink.count(shm::Detector::RARE), 0);
+
+    Harness brute;
+    const char* services[] = {"_finger._tcp", "_nntp._tcp", "_telnet._tcp", "_whois._tcp", "_h323cs._tcp",
+                              "_h323cs._udp", "_h323be._tcp", "_h323be._udp", "_h323ls._tcp", "_h323ls._udp",
+                              "_sip._tcp", "_sip._udp", "_sips._tcp", "_xmpp-server._tcp", "_xmpp-client._tcp",
+                              "_jabber._tcp", "_imap._tcp", "_pop3._tcp", "_smtp._tcp", "_hkp._tcp"};
+    for (int i = 0; i < 20; ++i) brute.message(1000 * kSec + uint64_t(i), std::string(services[i]) + ".target.com", 33, false);
+    ASSERT_EQ(brute.sink.count(shm::Detector::RARE), 1);
+    EXPECT_STREQ(brute.sink.got[0].detail, "SRV breadth");
+    uint64_t seen = brute.sink.evidence(shm::Detector::RARE, "distinct_srv_names");
+    EXPECT_GE(seen, 12u);
+    EXPECT_LE(seen, 16u) << "fires as the estimate reaches the threshold";
+}
+
 TEST(Detect, PtrSweepOfOne24ButNotScatteredPtrs) {
     Harness h;
     for (int i = 1; i <= 40; ++i) h.message(1000 * kSec + uint64_t(i), std::to_string(i) + ".9.8.7.in-addr.arpa", 12, false);

@@ -13,7 +13,7 @@
 namespace recontap::detect {
 
 // Sub-kinds reported under RARE and MISCONF (detail tag in the record).
-enum RareKind : unsigned { rare_axfr, rare_ixfr, rare_any, rare_chaos, rare_nsec_walk, rare_ptr_sweep };
+enum RareKind : unsigned { rare_axfr, rare_ixfr, rare_any, rare_chaos, rare_nsec_walk, rare_ptr_sweep, rare_srv_breadth };
 enum MisconfKind : unsigned { misconf_transfer, misconf_open_recursion, misconf_version };
 
 void detect_bulk(const Observation& o, state::ClientState& c, Emitter& e);

@@ -1,11 +1,13 @@
 // RARE: record types and classes ordinary clients never ask for: zone
 // transfers (AXFR 252, IXFR 251), ANY (255), CHAOS class (version.bind,
-// id.server), NSEC/NSEC3 walking (47/50), and PTR sweeps across one /24.
+// id.server), NSEC/NSEC3 walking (47/50), PTR sweeps across one /24, and
+// SRV breadth. DNSKEY (48) alone is not here: validating resolvers ask it.
 #include "detect/detectors.hpp"
 #include "detect/site.hpp"
 #include "shm/detail_tags.hpp"
 
 #include <bit>
+#include <cmath>
 
 namespace recontap::detect {
 
@@ -53,6 +55,21 @@ void ptr_sweep(const Observation& o, state::ClientState& c, Emitter& e) {
                 {{"distinct_ptr_in_24", hosts}, {"threshold", e.thresholds().ptr_sweep_hosts}}, shm::detail_tag::kPtrSweep);
 }
 
+// SRV breadth: many distinct service names from one client (an SRV brute
+// force) where a domain member asks a handful. Distinct names in a 128-bit
+// linear-counting bitmap; the estimate is only worked out on an SRV query.
+void srv_breadth(const Observation& o, state::ClientState& c, Emitter& e) {
+    const uint64_t bit = o.name.name_hash & 127;
+    c.srv_names[bit >> 6] |= uint64_t(1) << (bit & 63);
+    const unsigned set = unsigned(std::popcount(c.srv_names[0]) + std::popcount(c.srv_names[1]));
+    const unsigned threshold = e.thresholds().srv_breadth_names;
+    if (set < threshold * 3 / 4) return; // the estimate is never below the bits set; skip the log
+    const double estimate = set >= 128 ? 128 * std::log(128.0) : -128 * std::log(1 - set / 128.0);
+    if (estimate + 0.5 < threshold) return;
+    e.fire_kind(shm::Detector::RARE, c.rare_fired, rare_srv_breadth, o, c,
+                {{"distinct_srv_names", uint64_t(estimate + 0.5)}, {"threshold", threshold}}, shm::detail_tag::kSrvBreadth);
+}
+
 } // namespace
 
 void detect_rare(const Observation& o, state::ClientState& c, Emitter& e) {
@@ -68,6 +85,7 @@ void detect_rare(const Observation& o, state::ClientState& c, Emitter& e) {
         case 255: kind = rare_any, tag = shm::detail_tag::kAny; break;
         case 47:
         case 50: kind = rare_nsec_walk, tag = shm::detail_tag::kNsecWalk; break;
+        case 33: srv_breadth(o, c, e); return;
         default: ptr_sweep(o, c, e); return;
         }
     }

@@ -100,6 +100,12 @@ constexpr const char* kPtrSweepSteps[] = {
     "Rule out a mail server's or log collector's reverse lookups: those scatter over unrelated /24s",
     "Identify the process on the client and the address block it swept; expect probes of the named hosts next",
 };
+constexpr const char* kSrvBreadthSteps[] = {
+    "The client asked for many unrelated SRV services (_finger, _nntp, _h323*, _whois ...): an SRV brute force, "
+    "as dnsrecon runs it, not a domain member's handful of _ldap/_kerberos/_gc lookups",
+    "List which services answered: each is a host and port the requester now knows to probe",
+    "Identify the process on the client; expect connection attempts to the services found",
+};
 constexpr const char* kTransferAnsweredSteps[] = {
     "The server handed out the zone: fix its allow-transfer list now (secondaries only, TSIG)",
     "Assume the requester holds every name and address in the zone; review those hosts' exposure",
@@ -135,6 +141,7 @@ constexpr SubKindSteps kSubKinds[] = {
     {shm::Detector::RARE, shm::detail_tag::kChaos, kChaosSteps},
     {shm::Detector::RARE, shm::detail_tag::kNsecWalk, kNsecWalkSteps},
     {shm::Detector::RARE, shm::detail_tag::kPtrSweep, kPtrSweepSteps},
+    {shm::Detector::RARE, shm::detail_tag::kSrvBreadth, kSrvBreadthSteps},
     {shm::Detector::SPIKE, shm::detail_tag::kSiteWide, kSiteSpikeSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kTransferAnswered, kTransferAnsweredSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kVersionDisclosed, kVersionDisclosedSteps},

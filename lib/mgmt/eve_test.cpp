@@ -176,6 +176,7 @@ TEST(Eve, EachSubKindGetsItsOwnNextSteps) {
         {Detector::RARE, shm::detail_tag::kChaos, "version.bind"},
         {Detector::RARE, shm::detail_tag::kNsecWalk, "NSEC"},
         {Detector::RARE, shm::detail_tag::kPtrSweep, "PTR"},
+        {Detector::RARE, shm::detail_tag::kSrvBreadth, "SRV"},
         {Detector::MISCONF, shm::detail_tag::kTransferAnswered, "zone"},
         {Detector::MISCONF, shm::detail_tag::kVersionDisclosed, "version"},
         {Detector::MISCONF, shm::detail_tag::kOpenRecursion, "open resolver"},

@@ -13,6 +13,7 @@ inline constexpr const char* kAny = "ANY";
 inline constexpr const char* kChaos = "CHAOS";
 inline constexpr const char* kNsecWalk = "NSEC walk";
 inline constexpr const char* kPtrSweep = "PTR sweep";
+inline constexpr const char* kSrvBreadth = "SRV breadth";
 
 // SPIKE (recontapd's own site-wide judgement, mgmt/site_spike.cpp)
 inline constexpr const char* kSiteWide = "site-wide";

@@ -54,6 +54,7 @@ struct alignas(64) ClientState {
     uint64_t ptr_hosts[4];   // bitmap of host octets seen under ptr_net
     ClientHistory history;
     uint32_t rare_queries;
+    uint64_t srv_names[2];   // RARE SRV breadth: 128-bit linear-counting bitmap of distinct SRV names
     uint32_t sens_names[4];  // hashes of the distinct sensitive names this window
 
     // lines 2..: ENUM

@@ -143,13 +143,14 @@ def robust_counts(messages, site, step=5):
 
 class _Window:
     MEASURES = ("queries", "failures", "failure_share", "enum", "sens", "sens_internal", "pdns", "rare", "ptr24",
-                "ext", "transfer_answers")
+                "srv", "ext", "transfer_answers")
 
     def __init__(self):
         self.queries = self.responses = self.failures = self.pdns = self.rare = self.ext = self.transfer = 0
         self.names = collections.defaultdict(set)
         self.sens, self.sens_internal = set(), set()
         self.ptr = collections.defaultdict(set)
+        self.srv = set()
 
     def add(self, m, site, internal_client):
         name = m.qname
@@ -176,6 +177,8 @@ class _Window:
         labels = name.split(".")
         if m.qtype == 12 and len(labels) == 6 and under(name, "in-addr.arpa"):
             self.ptr[tuple(labels[1:4])].add(labels[0])
+        if m.qtype == 33:
+            self.srv.add(name.lower())
         if not internal_client and (m.server in site.servers or internal):
             self.ext += 1
 
@@ -186,5 +189,6 @@ class _Window:
             "enum": max((len(s) for s in self.names.values()), default=0),
             "sens": len(self.sens) + len(self.sens_internal), "sens_internal": len(self.sens_internal),
             "pdns": self.pdns, "rare": self.rare, "ptr24": max((len(s) for s in self.ptr.values()), default=0),
+            "srv": len(self.srv),
             "ext": self.ext, "transfer_answers": self.transfer,
         }

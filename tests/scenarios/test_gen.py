@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(stats.REPO, "tools", "recontap-gen")
 DETECTORS = {"BULK", "ENUM", "NXD", "SPIKE", "PDNS", "SENS", "RARE", "EXT", "MISCONF", "INTEL"}
 ENUM_MARGIN = 0.2  # ENUM counts with a HyperLogLog: keep clear of the threshold by its error and more
+SKETCH_MARGIN = 0.34  # SRV breadth counts in a 128-bit linear-counting sketch: keep clear by more than its error
 
 
 def default_thresholds():
@@ -58,7 +59,8 @@ def fires(detector, lowest, t):
     if detector == "PDNS":
         return lowest["pdns"] >= t["pdns_hits"]
     if detector == "RARE":
-        return lowest["rare"] >= 1 or lowest["ptr24"] >= t["ptr_sweep_hosts"]
+        return (lowest["rare"] >= 1 or lowest["ptr24"] >= t["ptr_sweep_hosts"]
+                or lowest["srv"] >= t["srv_breadth_names"] * (1 + SKETCH_MARGIN))
     if detector == "EXT":
         return lowest["ext"] >= 1
     if detector == "MISCONF":
@@ -79,7 +81,8 @@ def quiet(detector, highest, t):
     if detector == "PDNS":
         return highest["pdns"] < t["pdns_hits"]
     if detector == "RARE":
-        return highest["rare"] == 0 and highest["ptr24"] < t["ptr_sweep_hosts"]
+        return (highest["rare"] == 0 and highest["ptr24"] < t["ptr_sweep_hosts"]
+                and highest["srv"] < t["srv_breadth_names"] * (1 - SKETCH_MARGIN))
     if detector == "EXT":
         return highest["ext"] == 0
     if detector == "MISCONF":
