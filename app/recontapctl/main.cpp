@@ -227,7 +227,14 @@ int main(int argc, char** argv) {
         std::cerr << "recontapctl: " << why << "\n" << kUsage;
         return 2;
     }
-    if (!ask(args.socket, request.dump(), line, why)) {
+    std::string request_text;
+    try {
+        request_text = request.dump();
+    } catch (const json::type_error&) { // argv from a Latin-1 terminal, say
+        std::cerr << "recontapctl: arguments must be UTF-8 text\n";
+        return 2;
+    }
+    if (!ask(args.socket, request_text, line, why)) {
         std::cerr << "recontapctl: " << why << "\n";
         return 1;
     }

@@ -210,11 +210,16 @@ constexpr Field<Config> kDetectors[] = {
     RECONTAP_COUNT(sens_hits_internal, 1),
     RECONTAP_COUNT(enum_distinct, 1),
     RECONTAP_COUNT(pdns_hits, 1),
-    RECONTAP_COUNT(ptr_sweep_hosts, 2),
+    // A PTR sweep is counted within one /24 (256 hosts), and a SPIKE's history
+    // in 16 bits (state/rate_baseline.hpp): a larger threshold would silently never fire.
+    {"ptr_sweep_hosts",
+     [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.ptr_sweep_hosts = read_uint(c, n, 2, 256); }},
     {"srv_breadth_names", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.srv_breadth_names = read_uint(c, n, 2, 100); }},
     RECONTAP_COUNT(spike_factor, 2),
     RECONTAP_COUNT(spike_min_queries, 1),
-    RECONTAP_COUNT(spike_baseline_windows, 1),
+    {"spike_baseline_windows", [](const Ctx& c, const toml::node& n, Config& o) {
+         o.detectors.spike_baseline_windows = read_uint(c, n, 1, UINT16_MAX);
+     }},
     {"spike_alpha", [](const Ctx& c, const toml::node& n, Config& o) { o.detectors.spike_alpha = read_ratio(c, n); }},
     RECONTAP_COUNT(site_spike_factor, 2),
     RECONTAP_COUNT(site_spike_min_queries, 1),

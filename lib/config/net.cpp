@@ -38,7 +38,8 @@ bool Cidr::contains(const dns::IpAddr& a) const {
 
 bool parse_ip(std::string_view text, dns::IpAddr& out) {
     char buf[INET6_ADDRSTRLEN];
-    if (text.empty() || text.size() >= sizeof buf) return false;
+    // An embedded NUL would end the text early for inet_pton: "10.0.0.1\0junk" is not an address.
+    if (text.empty() || text.size() >= sizeof buf || text.find('\0') != std::string_view::npos) return false;
     std::memcpy(buf, text.data(), text.size());
     buf[text.size()] = '\0';
     dns::IpAddr a;

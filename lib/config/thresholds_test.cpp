@@ -67,7 +67,11 @@ TEST(Thresholds, RefusesWhatTheLoaderRefusesWithItsMessage) {
     EXPECT_EQ(error_of(d, "window_s", "86401"), "[detectors] window_s: must be from 1 to 86400, got 86401");
     EXPECT_EQ(error_of(d, "nxd_ratio", "1.5"), "[detectors] nxd_ratio: must be from 0 to 1, got 1.500000");
     EXPECT_EQ(error_of(d, "bulk_queries", "2.5"), "[detectors] bulk_queries: expected an integer, got a float");
-    EXPECT_EQ(error_of(d, "ptr_sweep_hosts", "1"), "[detectors] ptr_sweep_hosts: must be from 2 to 4294967295, got 1");
+    EXPECT_EQ(error_of(d, "ptr_sweep_hosts", "1"), "[detectors] ptr_sweep_hosts: must be from 2 to 256, got 1");
+    // Values the detectors could never reach (one /24; 16-bit SPIKE history) would switch them off silently.
+    EXPECT_EQ(error_of(d, "ptr_sweep_hosts", "257"), "[detectors] ptr_sweep_hosts: must be from 2 to 256, got 257");
+    EXPECT_EQ(error_of(d, "spike_baseline_windows", "65536"),
+              "[detectors] spike_baseline_windows: must be from 1 to 65535, got 65536");
     EXPECT_EQ(d, Detectors{}); // refused values change nothing
 }
 

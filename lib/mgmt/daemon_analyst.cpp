@@ -20,7 +20,10 @@ bool optional_int(const json& request, const char* key, int64_t low, int64_t hig
 } // namespace
 
 json Daemon::watchlist_reply(const json& request) {
-    const std::string op = request.value("op", "list");
+    auto op_field = request.find("op");
+    if (op_field != request.end() && !op_field->is_string())
+        return error_reply("watchlist: \"op\" must be a string (list, add, remove)");
+    const std::string op = op_field == request.end() ? "list" : op_field->get<std::string>();
     std::string why;
     if (op == "add" || op == "remove") {
         auto net = request.find("net");

@@ -89,7 +89,10 @@ json DataplaneControl::request(const shm::RegionView& view, const std::string& v
     }
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", double(timeout.count()) / 1000);
-    return error("no reply from the data plane within " + std::string(seconds) + " s to '" + verb + "'");
+    // The request stays on the data plane's ring: a slow rule compile or a
+    // busy main lcore may still carry it out after we stop waiting.
+    return error("no reply from the data plane within " + std::string(seconds) + " s to '" + verb +
+                 "'; it may still take effect (recontapctl status shows the rules and thresholds generations)");
 }
 
 } // namespace recontap::mgmt

@@ -137,7 +137,11 @@ void ControlServer::answer_line(Client& c, std::string_view line, const Handler&
     else if (!request.is_object() || !request.contains("cmd") || !request["cmd"].is_string())
         reply = error_reply("request must be a JSON object with a string \"cmd\"");
     else
-        reply = handler(request);
+        try { // a handler's slip on an odd request costs that request, never the daemon
+            reply = handler(request);
+        } catch (const std::exception& e) {
+            reply = error_reply(std::string("cannot handle this request: ") + e.what());
+        }
     if (!reply.is_object() || !reply.value("ok", false)) ++counters_.bad_requests;
     queue(c, reply);
 }

@@ -134,6 +134,11 @@ bool Watchlist::load(std::string& why) {
             why = where + "expected an object with a \"net\" string";
             return false;
         }
+        for (const char* text_field : {"note", "added"})
+            if (item.contains(text_field) && !item[text_field].is_string()) {
+                why = where + "\"" + text_field + "\" must be a string";
+                return false;
+            }
         WatchEntry e;
         std::string problem;
         e.note = item.value("note", "");

@@ -53,6 +53,10 @@ TEST(Watchlist, BadAddressesAndPrefixesSayWhatIsWrong) {
     EXPECT_EQ(error_of("10.0.0.0/"), "\"10.0.0.0/\": the prefix length must be a number from 0 to 32");
     EXPECT_EQ(error_of("2001:db8::/129"), "\"2001:db8::/129\": the prefix length must be a number from 0 to 128");
     EXPECT_EQ(error_of("10.0.0.5/24"), "\"10.0.0.5/24\": host bits are set beyond /24 (give the network address)");
+    // inet_pton would stop at an embedded NUL and take the text before it.
+    const std::string with_nul("10.0.0.1\0junk", 13);
+    EXPECT_EQ(error_of(with_nul),
+              "\"" + with_nul + "\" is not an IPv4 or IPv6 address (expected ADDRESS or ADDRESS/PREFIX)");
     config::Cidr net;
     std::string why;
     ASSERT_TRUE(parse_watch_net("2001:db8:1::/48", net, why)) << why;
@@ -143,6 +147,13 @@ TEST(Watchlist, UnreadableOrDamagedFilesAreRefusedWithTheReason) {
     std::ofstream(path) << R"({"watchlist": [{"note": "x"}]})";
     EXPECT_FALSE(Watchlist(path).load(why));
     EXPECT_EQ(why, path + ": entry 1: expected an object with a \"net\" string");
+    // A hand-edited note or time that is not text: refused with the reason, not an abort.
+    std::ofstream(path) << R"({"watchlist": [{"net": "10.0.0.1", "note": 5}]})";
+    EXPECT_FALSE(Watchlist(path).load(why));
+    EXPECT_EQ(why, path + ": entry 1: \"note\" must be a string");
+    std::ofstream(path) << R"({"watchlist": [{"net": "10.0.0.1", "added": null}]})";
+    EXPECT_FALSE(Watchlist(path).load(why));
+    EXPECT_EQ(why, path + ": entry 1: \"added\" must be a string");
     EXPECT_FALSE(Watchlist(dir.path).load(why)); // a folder
     EXPECT_EQ(why, dir.path + ": cannot read: Is a directory");
 }

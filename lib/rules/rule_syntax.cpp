@@ -1,6 +1,8 @@
 // One rule line -> one Hyperscan expression. See rules.hpp for the syntax.
 #include "rules/rules.hpp"
 
+#include <cstdio>
+
 namespace recontap::rules {
 
 namespace {
@@ -37,7 +39,11 @@ std::string literal_labels(std::string_view core, const std::string& file, uint3
         } else if (c == ' ' || c == '\t') {
             fail(file, line_no, "one rule per line (unexpected space in \"" + std::string(core) + "\")");
         } else {
-            fail(file, line_no, std::string("character '") + c + "' is not allowed in a name rule (use re:)");
+            // A NUL or a lone byte of UTF-8 would cut or garble the message: name those by value.
+            const auto byte = static_cast<unsigned char>(c);
+            char shown[16];
+            std::snprintf(shown, sizeof shown, byte < 0x20 || byte >= 0x7f ? "byte 0x%02X" : "character '%c'", byte);
+            fail(file, line_no, std::string(shown) + " is not allowed in a name rule (use re:)");
         }
     }
     if (label_len == 0) fail(file, line_no, "empty label in \"" + std::string(core) + "\"");

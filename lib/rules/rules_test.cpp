@@ -114,6 +114,9 @@ TEST(Rules, ErrorsNameFileAndLine) {
     EXPECT_EQ(error_of("a..example\n", ""), "<pdns>:1: empty label in \"a..example\"");
     EXPECT_EQ(error_of("*.\n", ""), "<pdns>:1: a wildcard needs a name (\"*.example.com\", \"oast.*\")");
     EXPECT_EQ(error_of("exa$mple.com\n", ""), "<pdns>:1: character '$' is not allowed in a name rule (use re:)");
+    // A binary file: the NUL is named, not left to end the message early.
+    EXPECT_EQ(error_of(std::string("exa\0mple.com\n", 13), ""), "<pdns>:1: byte 0x00 is not allowed in a name rule (use re:)");
+    EXPECT_EQ(error_of("caf\xc3\xa9.example\n", ""), "<pdns>:1: byte 0xC3 is not allowed in a name rule (use re:)");
     EXPECT_EQ(error_of("crt.sh\n# again\nCRT.sh\n", ""), "<pdns>:3: \"CRT.sh\" repeats line 1");
     EXPECT_EQ(error_of("re:\n", ""), "<pdns>:1: empty regex after \"re:\"");
     // A regex Hyperscan rejects is named by its line, in the right file.

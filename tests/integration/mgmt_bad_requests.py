@@ -23,6 +23,11 @@ with Env("bad-requests") as env:
         (b'{"cmd":"top","limit":-3}\n', '"limit" must be a non-negative integer'),
         (b'{"cmd":"detections","limit":"all"}\n', '"limit" must be a non-negative integer'),
         (b"\xff\xfe\n", "request is not valid JSON"),
+        # Fields of the wrong type, and a NUL that inet_pton would have stopped at.
+        (b'{"cmd":"watchlist","op":5}\n', 'watchlist: "op" must be a string (list, add, remove)'),
+        (b'{"cmd":"watchlist","op":null}\n', 'watchlist: "op" must be a string (list, add, remove)'),
+        (b'{"cmd":"watchlist","op":"add","net":"10.0.0.1\\u0000junk"}\n',
+         'watchlist add: "10.0.0.1\x00junk" is not an IPv4 or IPv6 address (expected ADDRESS or ADDRESS/PREFIX)'),
     ]
     for data, error in cases:
         reply = env.raw_request(data)

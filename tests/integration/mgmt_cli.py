@@ -2,6 +2,7 @@
 """recontapctl against the real daemon: --json values exact, tables readable,
 clear errors and exit statuses; recontapd's own usage and config errors."""
 import os
+import subprocess
 
 from mgmt_harness import Env, check, equal, rec
 
@@ -90,6 +91,10 @@ with Env("cli") as env:
     for args in (["bogus"], [], ["status", "--limit", "x"]):
         r = env.ctl(*args)
         equal(r.returncode, 2, f"recontapctl {args} exit status")
+    # Arguments that are not UTF-8 (a Latin-1 terminal): a usage error, not an abort.
+    for args in (["watchlist", "add", "10.0.0.1", "--note", b"caf\xe9"], ["rules", "test", b"\xc3"]):
+        r = subprocess.run([env.recontapctl, "-s", env.socket, *args], capture_output=True, text=True, timeout=30)
+        equal((r.returncode, r.stderr), (2, "recontapctl: arguments must be UTF-8 text\n"), f"recontapctl {args}")
     r = env.ctl("status", socket_path=os.path.join(env.dir, "nobody.sock"))
     equal(r.returncode, 1, "recontapctl against no daemon")
     equal(len(r.stderr.strip().splitlines()), 1, f"one line: {r.stderr!r}")
