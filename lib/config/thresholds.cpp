@@ -91,6 +91,11 @@ void set_threshold(Detectors& d, std::string_view key, std::string_view value) {
         if (at != std::string_view::npos) throw ConfigError(std::string(what.substr(at)));
         throw ConfigError(where + "expected a number, got \"" + std::string(value) + "\"");
     }
+    // Every window and SPIKE baseline is cut on window_s: a new length mid-run
+    // would compare windows of one length with baselines of another.
+    if (key == "window_s")
+        throw ConfigError(where + "cannot change at run time (windows and SPIKE baselines are cut on it): "
+                                  "set it in the configuration file and restart");
     if (field->count) d.*field->count = parsed.detectors.*field->count;
     else d.*field->ratio = parsed.detectors.*field->ratio;
 }

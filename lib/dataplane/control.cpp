@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 namespace recontap::dataplane {
 
@@ -111,9 +112,11 @@ json ControlPlane::start_reload(uint64_t id) {
     const std::string pdns = config::resolve_rules_path(cfg_, cfg_.rules.pdns);
     const std::string sensitive = config::resolve_rules_path(cfg_, cfg_.rules.sensitive);
     reload_id_ = id;
-    // Compiling takes milliseconds to seconds: on its own thread, so the
-    // main lcore keeps receiving and steering meanwhile.
-    reload_ = std::async(std::launch::async, [pdns, sensitive] {
+    // Compiling takes milliseconds to seconds (minutes for a huge file): on
+    // its own detached thread, so the main lcore keeps receiving and
+    // steering meanwhile, and a SIGTERM mid-compile stops the process rather
+    // than waiting for it (a std::async future would block in its destructor).
+    std::packaged_task<Compiled()> compile([pdns, sensitive] {
         Compiled out;
         const auto start = std::chrono::steady_clock::now();
         try {
@@ -124,6 +127,8 @@ json ControlPlane::start_reload(uint64_t id) {
         out.compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         return out;
     });
+    reload_ = compile.get_future();
+    std::thread(std::move(compile)).detach();
     return nullptr;
 }
 
