@@ -218,3 +218,18 @@ TEST(Matcher, AdoptSwapsInAPreparedScratchAndHandsBackTheOld) {
     hs_free_scratch(m.adopt(empty, nullptr));
     EXPECT_EQ(m.match("crt.sh").categories, 0u);
 }
+
+// A file far larger than any rule list (a log pasted in by mistake) is
+// refused at the first rule over the limit, before Hyperscan sees it.
+TEST(Rules, RefusesMoreThanTheRuleLimitNamingTheLine) {
+    std::string pdns, sensitive;
+    for (int i = 0; i < 15000; ++i) pdns += "p" + std::to_string(i) + ".example.com\n";
+    for (int i = 0; i < 6000; ++i) sensitive += "s" + std::to_string(i) + "\n";
+    try {
+        RuleSet::from_text(pdns, sensitive);
+        FAIL() << "21,000 rules accepted";
+    } catch (const RuleError& e) {
+        EXPECT_STREQ(e.what(), "<sensitive>:5001: more than 20000 rules in all (both files); merge names into "
+                               "regular expressions or split the list");
+    }
+}
