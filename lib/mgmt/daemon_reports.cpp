@@ -164,7 +164,8 @@ json Daemon::stats_json() const {
             {"requests", s.requests},
             {"bad_requests", s.bad_requests},
             {"oversized_requests", s.oversized_requests},
-            {"slow_clients_dropped", s.slow_clients_dropped}}}}},
+            {"slow_clients_dropped", s.slow_clients_dropped},
+            {"idle_clients_closed", s.idle_clients_closed}}}}},
     };
 }
 

@@ -112,7 +112,7 @@ void ControlServer::accept_clients() {
             close(fd);
             continue;
         }
-        clients_.push_back(Client{fd, {}, {}, false, 0});
+        clients_.push_back(Client{fd, {}, {}, false, 0, shm::monotonic_ns()});
     }
 }
 
@@ -153,9 +153,12 @@ void ControlServer::read_from(Client& c, const Handler& handler) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n <= 0) { // peer closed its side (or error): answer what it sent, then close
+            if (n == 0 && !c.in.empty()) answer_line(c, c.in, handler); // a last request without its newline
+            c.in.clear();
             c.closing = true;
             break;
         }
+        c.last_heard_ns = shm::monotonic_ns();
         c.in.append(chunk, std::size_t(n));
         std::size_t start = 0;
         for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1)
@@ -198,6 +201,14 @@ void ControlServer::write_to(Client& c) {
     }
 }
 
+void ControlServer::close_idle(uint64_t now_ns) {
+    for (Client& c : clients_)
+        if (!c.closing && c.out.empty() && now_ns - c.last_heard_ns > idle_limit_ns_) {
+            ++counters_.idle_clients_closed;
+            c.closing = true;
+        }
+}
+
 bool ControlServer::poll_once(int timeout_ms, const Handler& handler, int wake_fd) {
     std::vector<pollfd> fds;
     fds.reserve(clients_.size() + 2);
@@ -220,6 +231,7 @@ bool ControlServer::poll_once(int timeout_ms, const Handler& handler, int wake_f
         write_to(c);
     }
     if (fds[1].revents & POLLIN) accept_clients();
+    close_idle(shm::monotonic_ns());
     for (std::size_t i = 0; i < clients_.size();) {
         if (clients_[i].closing && clients_[i].out.empty()) {
             close(clients_[i].fd);

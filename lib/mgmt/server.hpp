@@ -19,6 +19,9 @@ inline constexpr std::size_t kMaxPendingOutput = 4 * 1024 * 1024;
 inline constexpr std::size_t kMaxClients = 64;
 // A client whose replies sit unread this long is dropped, freeing its slot.
 inline constexpr uint64_t kStalledClientNs = 30'000'000'000ull;
+// A client that sends nothing this long with nothing left to receive is
+// closed: kMaxClients forgotten connections must not lock operators out.
+inline constexpr uint64_t kIdleClientNs = 60'000'000'000ull;
 
 struct ServerCounters {
     uint64_t connections = 0;
@@ -28,6 +31,7 @@ struct ServerCounters {
     uint64_t bad_requests = 0;      // answered {"ok":false,...}
     uint64_t oversized_requests = 0;
     uint64_t slow_clients_dropped = 0; // output over kMaxPendingOutput, or unread for kStalledClientNs
+    uint64_t idle_clients_closed = 0;  // silent for the idle limit with nothing queued
 };
 
 class ControlServer {
@@ -36,7 +40,7 @@ public:
     // carry "ok". Replies with ok=false count as bad requests.
     using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
 
-    ControlServer() = default;
+    explicit ControlServer(uint64_t idle_limit_ns = kIdleClientNs) : idle_limit_ns_(idle_limit_ns) {}
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
     ~ControlServer(); // closes clients, removes the socket file
@@ -60,6 +64,7 @@ private:
         std::string in, out;
         bool closing = false;  // close once out is flushed
         uint64_t blocked_since_ns = 0; // monotonic time output first could not be sent; 0 = flowing
+        uint64_t last_heard_ns = 0;    // monotonic time of its last byte (or of the connection)
     };
 
     void accept_clients();
@@ -68,7 +73,9 @@ private:
     void answer_line(Client& c, std::string_view line, const Handler& handler);
     void write_to(Client& c);
     void queue(Client& c, const nlohmann::json& reply);
+    void close_idle(uint64_t now_ns);
 
+    uint64_t idle_limit_ns_;
     int listen_fd_ = -1;
     std::string path_;
     gid_t socket_gid_ = 0;

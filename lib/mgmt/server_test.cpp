@@ -24,7 +24,7 @@ struct Fixture {
         if (req["cmd"] == "echo") return {{"ok", true}, {"echo", req.value("text", "")}};
         return error_reply("unknown cmd");
     };
-    Fixture() {
+    explicit Fixture(uint64_t idle_limit_ns = kIdleClientNs) : server(idle_limit_ns) {
         std::string why;
         if (!server.open(path, why)) ADD_FAILURE() << why;
     }
@@ -38,9 +38,9 @@ struct Fixture {
         EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
         return fd;
     }
-    // Sends text, serves until a full reply line (or EOF) arrives.
+    // Sends text (if any), serves until a full reply line (or EOF) arrives.
     std::string exchange(int fd, const std::string& text) {
-        EXPECT_EQ(send(fd, text.data(), text.size(), MSG_NOSIGNAL), ssize_t(text.size()));
+        if (!text.empty()) EXPECT_EQ(send(fd, text.data(), text.size(), MSG_NOSIGNAL), ssize_t(text.size()));
         std::string reply;
         for (int i = 0; i < 200 && reply.find('\n') == std::string::npos; ++i) {
             server.poll_once(10, handler);
@@ -146,4 +146,36 @@ TEST(Server, RejectsAPathThatIsNotASocket) {
     std::string why;
     EXPECT_FALSE(s.open(file, why));
     EXPECT_EQ(why, file + " exists and is not a socket");
+}
+
+// A request without its newline, then the client's half-close: answered.
+TEST(Server, AnswersALastRequestWithoutNewlineOnHalfClose) {
+    Fixture f;
+    int fd = f.connect_client();
+    const std::string req = "{\"cmd\":\"echo\",\"text\":\"last\"}";
+    ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), ssize_t(req.size()));
+    ASSERT_EQ(shutdown(fd, SHUT_WR), 0);
+    std::string reply = f.exchange(fd, "");
+    EXPECT_EQ(reply, "{\"echo\":\"last\",\"ok\":true}\n");
+    close(fd);
+}
+
+// Silent connections are closed after the idle limit and counted; one that
+// keeps asking stays.
+TEST(Server, ClosesIdleClientsSoForgottenConnectionsDoNotLockOperatorsOut) {
+    Fixture f(200'000'000ull); // 200 ms
+    int silent = f.connect_client(), busy = f.connect_client();
+    bool silent_closed = false;
+    for (int i = 0; i < 60 && !silent_closed; ++i) {
+        EXPECT_FALSE(f.exchange(busy, "{\"cmd\":\"echo\"}\n").empty());
+        char buf[64];
+        silent_closed = recv(silent, buf, sizeof buf, MSG_DONTWAIT) == 0;
+        usleep(20'000);
+    }
+    EXPECT_TRUE(silent_closed) << "the silent client was never closed";
+    EXPECT_EQ(f.server.counters().idle_clients_closed, 1u);
+    EXPECT_EQ(json::parse(f.exchange(busy, "{\"cmd\":\"echo\",\"text\":\"still\"}\n"))["echo"], "still");
+    EXPECT_EQ(f.server.clients(), 1u);
+    close(silent);
+    close(busy);
 }
