@@ -25,9 +25,7 @@ struct VectorSink : detect::DetectionSink {
     }
     uint64_t evidence(shm::Detector d, const char* key) const {
         for (auto& r : got)
-            if (r.detector == uint8_t(d))
-                for (int i = 0; i < r.evidence_n; ++i)
-                    if (std::strcmp(r.evidence[i].key, key) == 0) return r.evidence[i].value;
+            if (uint64_t v = r.evidence_value(key, ~0ull); r.detector == uint8_t(d) && v != ~0ull) return v;
         return ~0ull;
     }
 };
@@ -341,11 +339,7 @@ TEST(Detect, ReorderedPacketStaysInCurrentWindow) {
 }
 
 namespace {
-uint64_t evidence_of(const shm::DetectionRecord& r, const char* key) {
-    for (int i = 0; i < r.evidence_n; ++i)
-        if (std::strcmp(r.evidence[i].key, key) == 0) return r.evidence[i].value;
-    return ~0ull;
-}
+uint64_t evidence_of(const shm::DetectionRecord& r, const char* key) { return r.evidence_value(key, ~0ull); }
 } // namespace
 
 // The worker's share of the site-wide SPIKE: one summary per closed window,

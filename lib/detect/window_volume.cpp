@@ -12,7 +12,6 @@ void WindowVolume::advance(uint64_t now_ns) {
     if (next == 0) next = window_ns; // 0 marks "no window yet", as for clients
     if (start_ns_ != 0) send(next, false);
     start_ns_ = next;
-    window_s_ = t_.window_s;
     queries_ = 0;
     top_queries_ = 0;
     top_client_ = top_server_ = {};
@@ -29,7 +28,7 @@ void WindowVolume::send(uint64_t next_window_ns, bool final) {
     r.detector = uint8_t(shm::Detector::SPIKE);
     r.ts_ns = next_window_ns;
     r.window_start_ns = start_ns_;
-    r.window_s = window_s_;
+    r.window_s = t_.window_s;
     if (final) r.flags |= shm::kFlagFinalWindow;
     std::memcpy(r.client, top_client_.bytes, 16);
     std::memcpy(r.server, top_server_.bytes, 16);

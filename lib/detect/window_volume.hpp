@@ -15,8 +15,7 @@ namespace recontap::detect {
 
 class WindowVolume {
 public:
-    // thresholds: the engine's live copy; a window_s changed at run time
-    // applies from the next window on.
+    // thresholds: the engine's live copy (window_s is fixed at start).
     WindowVolume(const config::Detectors& thresholds, Emitter& emitter) : t_(thresholds), emitter_(emitter) {}
 
     // One query from a client that has asked client_queries in this window.
@@ -39,13 +38,12 @@ public:
 
 private:
     void send(uint64_t next_window_ns, bool final);
-    uint64_t window_ns() const { return uint64_t(t_.window_s) * 1'000'000'000ull; } // for the next window
-    uint64_t end_ns() const { return start_ns_ + uint64_t(window_s_) * 1'000'000'000ull; } // of the one in hand
+    uint64_t window_ns() const { return uint64_t(t_.window_s) * 1'000'000'000ull; }
+    uint64_t end_ns() const { return start_ns_ ? start_ns_ + window_ns() : 0; } // of the window in hand
 
     const config::Detectors& t_;
     Emitter& emitter_;
     uint64_t start_ns_ = 0; // 0: no window yet
-    uint32_t window_s_ = 0; // length of the window in hand
     uint64_t queries_ = 0;
     uint32_t top_queries_ = 0;
     dns::IpAddr top_client_{}, top_server_{};

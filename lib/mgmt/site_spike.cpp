@@ -9,14 +9,6 @@
 
 namespace recontap::mgmt {
 
-namespace {
-uint64_t evidence_of(const shm::DetectionRecord& r, const char* key) {
-    for (int i = 0; i < std::min<int>(r.evidence_n, shm::kEvidenceSlots); ++i)
-        if (std::strncmp(r.evidence[i].key, key, sizeof r.evidence[i].key) == 0) return r.evidence[i].value;
-    return 0;
-}
-} // namespace
-
 SiteSpike::SiteSpike(const config::Detectors& thresholds, std::size_t max_pending_windows)
     : t_(thresholds), max_pending_(std::max<std::size_t>(max_pending_windows, 1)) {}
 
@@ -36,9 +28,9 @@ void SiteSpike::add(const shm::DetectionRecord& s, std::vector<shm::DetectionRec
             ++counters_.late_summaries;
         } else {
             WindowSum& w = pending_[s.window_start_ns];
-            w.queries += evidence_of(s, "queries");
+            w.queries += s.evidence_value("queries");
             w.window_s = s.window_s;
-            uint64_t top = evidence_of(s, "top_client_queries");
+            uint64_t top = s.evidence_value("top_client_queries");
             if (top > w.top_queries || w.top.client_family == 0) {
                 w.top_queries = top;
                 w.top = s;

@@ -33,11 +33,7 @@ shm::DetectionRecord summary(uint8_t worker, uint64_t window, uint64_t queries, 
     return r;
 }
 
-uint64_t evidence(const shm::DetectionRecord& r, const char* key) {
-    for (int i = 0; i < r.evidence_n; ++i)
-        if (std::strcmp(r.evidence[i].key, key) == 0) return r.evidence[i].value;
-    return ~0ull;
-}
+uint64_t evidence(const shm::DetectionRecord& r, const char* key) { return r.evidence_value(key, ~0ull); }
 
 config::Detectors thresholds() {
     config::Detectors t;

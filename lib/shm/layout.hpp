@@ -89,6 +89,12 @@ struct alignas(kCacheLine) DetectionRecord {
         e.key[sizeof e.key - 1] = 0;
         e.value = value;
     }
+    // The value recorded under key, or `missing`.
+    uint64_t evidence_value(const char* key, uint64_t missing = 0) const {
+        for (int i = 0; i < evidence_n && i < kEvidenceSlots; ++i)
+            if (std::strncmp(evidence[i].key, key, sizeof evidence[i].key) == 0) return evidence[i].value;
+        return missing;
+    }
 };
 static_assert(sizeof(DetectionRecord) % kCacheLine == 0);
 
