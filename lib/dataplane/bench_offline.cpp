@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "dataplane/capture_file.hpp"
+#include "dataplane/frame_note.hpp"
 #include "detect/direction.hpp"
 #include "detect/engine.hpp"
 #include "dns/extractor.hpp"
@@ -75,13 +76,13 @@ Loaded load_config(const BenchOptions& opts) {
 // Cumulative stages: each pass does everything the one before does, plus its
 // own stage; the differences are the stages' costs. `checksum` keeps the
 // compiler from dropping work whose result is otherwise unused.
-// The last, Stage::engine, is everything a worker does per frame, through the
-// engine as the worker calls it.
-enum class Stage { decode, classify, count, engine };
+// run_worker below is the pipeline's split of the whole: the main lcore's
+// steering notes, then everything a worker does with them.
+enum class Stage { decode, classify, count };
 
 template <Stage S>
 uint64_t run_stages(const Frames& f, const config::Config& cfg, const rules::Matcher* matcher,
-                    state::ClientTable* clients, detect::Engine* engine = nullptr) {
+                    state::ClientTable* clients) {
     dns::MessageExtractor extractor(cfg.dataplane.dns_ports);
     dns::DnsMessage msg{};
     uint64_t checksum = 0;
@@ -91,10 +92,6 @@ uint64_t run_stages(const Frames& f, const config::Config& cfg, const rules::Mat
             [&](const dns::PacketView& pkt, std::span<const uint8_t> message) {
                 if (dns::decode_dns(message, msg) != dns::Malformed::none) return;
                 checksum += msg.questions_kept;
-                if constexpr (S == Stage::engine) {
-                    engine->observe(f.ts_ns[i], pkt, msg);
-                    return;
-                }
                 if constexpr (S == Stage::decode) return;
                 if (!msg.qr && msg.questions_kept) checksum += matcher->match(msg.questions[0].name.view()).categories;
                 if constexpr (S == Stage::classify) return;
@@ -117,8 +114,33 @@ uint64_t run_stages(const Frames& f, const config::Config& cfg, const rules::Mat
                                             state::ClientTable& clients) {
     return run_stages<Stage::count>(f, cfg, &m, &clients);
 }
-[[gnu::noinline]] uint64_t bench_pass_engine(const Frames& f, const config::Config& cfg, detect::Engine& engine) {
-    return run_stages<Stage::engine>(f, cfg, nullptr, nullptr, &engine);
+// The main lcore's per-frame work in the pipeline (Steering::dispatch
+// without the rings): headers decoded, client picked, keyed and hashed.
+[[gnu::noinline]] void bench_pass_steer(const Frames& f, const config::Config& cfg, std::vector<FrameNote>& notes) {
+    for (std::size_t i = 0; i < f.size(); ++i)
+        note_frame(f.frame(i), f.link, cfg.dataplane.dns_ports, cfg.dataplane.ipv6_client_prefix, notes[i]);
+}
+
+// A worker's per-frame work as Worker::handle_burst does it: from the
+// steering notes, the client's slot loaded two frames ahead.
+[[gnu::noinline]] uint64_t bench_pass_engine(const Frames& f, const std::vector<FrameNote>& notes,
+                                             const config::Config& cfg, detect::Engine& engine) {
+    dns::MessageExtractor extractor(cfg.dataplane.dns_ports);
+    dns::DnsMessage msg{};
+    uint64_t rejected = 0;
+    constexpr std::size_t kAhead = 2;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (i + kAhead < f.size() && notes[i + kAhead].has_client) engine.prefetch_client(notes[i + kAhead].client);
+        const FrameNote& note = notes[i];
+        extractor.feed_decoded(
+            note.why, note.view, f.ts_ns[i],
+            [&](const dns::PacketView& pkt, std::span<const uint8_t> message) {
+                if (dns::decode_dns(message, msg) == dns::Malformed::none)
+                    engine.observe(f.ts_ns[i], pkt, msg, note.has_client ? &note.client : nullptr);
+            },
+            [&](dns::Malformed, const dns::PacketView&) { ++rejected; });
+    }
+    return rejected;
 }
 
 // Mean ns per packet of `pass` over `repeat` runs; `setup` (fresh state,
@@ -169,14 +191,20 @@ int bench_stages(const BenchOptions& opts) {
     double count = ns_per_packet(
         f.size(), repeat, [&] { clients = std::make_unique<state::ClientTable>(l.cfg.dataplane.clients_per_worker); },
         [&] { return bench_pass_count(f, l.cfg, matcher, *clients); });
+    std::vector<FrameNote> notes(f.size());
+    double steer = ns_per_packet(f.size(), repeat, nothing, [&] {
+        bench_pass_steer(f, l.cfg, notes);
+        return notes.back().has_client;
+    });
     std::unique_ptr<detect::Engine> engine;
-    double full = ns_per_packet(
+    double worker = ns_per_packet(
         f.size(), repeat,
         [&] {
             engine.reset(); // one table at a time
             engine = std::make_unique<detect::Engine>(l.cfg, l.rules, sink, 0, counters);
         },
-        [&] { return bench_pass_engine(f, l.cfg, *engine); });
+        [&] { return bench_pass_engine(f, notes, l.cfg, *engine); });
+    double full = steer + worker;
     nlohmann::json out{{"packets", f.size()},
                        {"messages", (counters.dns_queries + counters.dns_responses) / repeat},
                        {"repeat", repeat},
@@ -186,7 +214,9 @@ int bench_stages(const BenchOptions& opts) {
                          {"classify", classify - decode},
                          {"count", count - classify},
                          {"detect", full - count},
-                         {"total", full}}},
+                         {"total", full},
+                         {"steer", steer},
+                         {"worker", worker}}},
                        {"clients_active", engine->clients().active()},
                        {"clients_evicted", engine->clients().evictions()}};
     std::printf("%s\n", out.dump().c_str());

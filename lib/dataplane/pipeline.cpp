@@ -91,16 +91,6 @@ bool prepare(const RunOptions& opts, Setup& s) {
     return true;
 }
 
-// imissed + rx_nombuf + ierrors over all ports: packets lost before steering.
-uint64_t ports_missed(const std::vector<Port>& ports) {
-    uint64_t missed = 0;
-    for (const Port& p : ports) {
-        rte_eth_stats st{};
-        if (rte_eth_stats_get(p.id, &st) == 0) missed += st.imissed + st.rx_nombuf + st.ierrors;
-    }
-    return missed;
-}
-
 } // namespace
 
 int run(const RunOptions& opts) {

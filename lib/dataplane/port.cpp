@@ -1,5 +1,7 @@
 #include "dataplane/port.hpp"
 
+#include "dataplane/steer.hpp"
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -79,7 +81,7 @@ std::vector<int> packet_sockets_on(unsigned if_index) {
 Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
     Port port;
     port.id = id;
-    port.pool = rte_pktmbuf_pool_create(("mbufs" + std::to_string(id)).c_str(), mbufs, 256, 0,
+    port.pool = rte_pktmbuf_pool_create(("mbufs" + std::to_string(id)).c_str(), mbufs, 256, kFrameNotePrivSize,
                                         RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_eth_dev_socket_id(id)) < 0 ? 0 : rte_eth_dev_socket_id(id));
     if (!port.pool) throw std::runtime_error(std::string("mbuf pool: ") + rte_strerror(rte_errno));
 

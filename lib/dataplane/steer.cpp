@@ -1,7 +1,5 @@
 #include "dataplane/steer.hpp"
 
-#include "detect/direction.hpp"
-#include "state/client_table.hpp"
 
 #include <rte_pause.h>
 
@@ -12,18 +10,15 @@ namespace recontap::dataplane {
 Steering::Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsPorts ports, bool lossless,
                    rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix)
     : inboxes_(std::move(inboxes)), link_(link), ports_(ports), lossless_(lossless), ipv6_prefix_(ipv6_prefix),
-      staged_(inboxes_.size()), pool_(pool), clock_(clock) {
+      pool_(pool), clock_(clock), staged_(inboxes_.size()) {
     for (auto& s : staged_) s.reserve(kBurst * 2);
 }
 
-unsigned Steering::worker_for(const dns::PacketView& p, bool decoded) {
+unsigned Steering::worker_for(const FrameNote& note) {
     unsigned n = unsigned(inboxes_.size());
     if (n == 1) return 0;
-    if (!decoded || (!ports_.contains(p.sport) && !ports_.contains(p.dport)))
-        return unsigned(round_robin_++ % n); // not DNS or malformed: any worker counts it
-    bool src = detect::client_is_source(p, ports_, detect::peek_qr(p));
-    state::ClientKey k = state::ClientTable::make_key(src ? p.src : p.dst, ipv6_prefix_);
-    return unsigned((state::ClientTable::key_hash(k) >> 32) % n);
+    if (!note.has_client) return unsigned(round_robin_++ % n); // not DNS or malformed: any worker counts it
+    return unsigned((note.client.ref.hash >> 32) % n);
 }
 
 // A raw IPv4/IPv6 + UDP frame around the reassembled payload, so the worker
@@ -90,12 +85,17 @@ rte_mbuf* Steering::datagram_frame(const dns::PacketView& whole, const rte_mbuf*
 void Steering::stage(rte_mbuf* m, unsigned worker) { staged_[worker].push_back(m); }
 
 void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
+    FrameNote scratch; // for frames whose mbuf has no room for a note
     for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
-        dns::PacketView p;
-        // Headers sit in the first segment; a frame cut there just fails to decode.
-        auto why = dns::decode_packet({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, link_, p);
-        if (p.is_fragment && (why == dns::Malformed::none || why == dns::Malformed::ip_fragment_non_first)) {
+        // Headers sit in the first segment; a frame cut there just fails to
+        // decode. The worker reads a chained frame linearised, so its note
+        // (pointers into the first segment) would not fit: it decodes again.
+        bool noted = m->nb_segs == 1 && m->priv_size >= sizeof(FrameNote);
+        FrameNote& note = noted ? frame_note(m) : scratch;
+        note_frame({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, link_, ports_, ipv6_prefix_, note);
+        const dns::PacketView& p = note.view;
+        if (p.is_fragment && (note.why == dns::Malformed::none || note.why == dns::Malformed::ip_fragment_non_first)) {
             ++counters_.fragments;
             fragments_.feed(p, clock_.packet_ns(m, local_time_packets_), [&](dns::Malformed whole_why, const dns::PacketView& whole) {
                 rte_mbuf* frame = whole_why == dns::Malformed::none ? datagram_frame(whole, m) : nullptr;
@@ -104,12 +104,15 @@ void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
                     return;
                 }
                 ++counters_.datagrams;
-                stage(frame, worker_for(whole, true));
+                FrameNote whole_note;
+                whole_note.has_client = steer_client(whole, ports_, ipv6_prefix_, whole_note.client);
+                stage(frame, worker_for(whole_note));
             });
             rte_pktmbuf_free(m);
             continue;
         }
-        stage(m, worker_for(p, why == dns::Malformed::none));
+        m->packet_type = noted ? kNotedFrame : 0;
+        stage(m, worker_for(note));
     }
     for (std::size_t w = 0; w < staged_.size(); ++w) {
         auto& s = staged_[w];

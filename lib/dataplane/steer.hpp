@@ -4,6 +4,7 @@
 // response) through that worker's rte_ring. Used for vdevs and NICs without
 // per-direction RSS flow rules.
 #pragma once
+#include "dataplane/frame_note.hpp"
 #include "dns/ip_reassembly.hpp"
 #include "dns/packet.hpp"
 #include "dataplane/worker.hpp"
@@ -16,9 +17,17 @@
 
 namespace recontap::dataplane {
 
-// mbuf->packet_type value marking a frame built from reassembled fragments
-// (raw IP, no link header). PMDs never set all bits of packet_type.
+// Steering sets mbuf->packet_type on every frame it hands a worker (a PMD's
+// own value is overwritten): kNotedFrame, the frame's FrameNote is in the
+// mbuf's private area; kReassembledFrame, a frame built from reassembled
+// fragments (raw IP, no link header); 0, decode it from the link header.
 inline constexpr uint32_t kReassembledFrame = 0xffffffffu;
+inline constexpr uint32_t kNotedFrame = 0xfffffffeu;
+
+// Private area every port's mbuf pool reserves for the steering note.
+inline constexpr uint16_t kFrameNotePrivSize = uint16_t((sizeof(FrameNote) + 7) / 8 * 8); // RTE_MBUF_PRIV_ALIGN
+inline FrameNote& frame_note(rte_mbuf* m) { return *static_cast<FrameNote*>(rte_mbuf_to_priv(m)); }
+inline const FrameNote& frame_note(const rte_mbuf* m) { return frame_note(const_cast<rte_mbuf*>(m)); }
 
 struct SteeringCounters {
     uint64_t drops = 0;              // live input: a worker ring was full
@@ -40,7 +49,7 @@ public:
 
 private:
     static constexpr unsigned kBurst = 64;
-    unsigned worker_for(const dns::PacketView& p, bool decoded);
+    unsigned worker_for(const FrameNote& note);
     void stage(rte_mbuf* m, unsigned worker);
     rte_mbuf* datagram_frame(const dns::PacketView& whole, const rte_mbuf* last_fragment);
     std::vector<rte_ring*> inboxes_;

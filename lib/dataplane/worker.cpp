@@ -73,7 +73,8 @@ void Worker::count_malformed(dns::Malformed why) {
     ++counters.malformed_total;
 }
 
-void Worker::handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message) {
+void Worker::handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message,
+                        const detect::SteeredClient* steered) {
     dns::Malformed why = dns::decode_dns(message, msg);
     counters.forward_pointers += msg.forward_pointers;
     if (why != dns::Malformed::none) {
@@ -84,26 +85,38 @@ void Worker::handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<co
     if (msg.section_error != dns::Malformed::none) count_malformed(msg.section_error);
     if (timer && timer->sampling) [[unlikely]] {
         uint64_t start = rte_rdtsc();
-        engine.observe(ts_ns, pkt, msg);
+        engine.observe(ts_ns, pkt, msg, steered);
         timer->engine_cycles += rte_rdtsc() - start;
         return;
     }
-    engine.observe(ts_ns, pkt, msg);
+    engine.observe(ts_ns, pkt, msg, steered);
 }
 
 void Worker::handle(rte_mbuf* m) {
     ++counters.rx_packets;
     counters.rx_bytes += m->pkt_len;
-    const uint8_t* data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t*)
-                                          : static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, m->pkt_len, linear));
     uint64_t ts_ns = clock.packet_ns(m, counters.packets_local_time);
     counters.last_packet_ns = ts_ns;
+    auto reject = [&](dns::Malformed why, const dns::PacketView&) { count_malformed(why); };
+    if (m->packet_type == kNotedFrame) { // steering decoded the headers and hashed the client
+        const FrameNote& note = frame_note(m);
+        const detect::SteeredClient* steered = note.has_client ? &note.client : nullptr;
+        extractor.feed_decoded(
+            note.why, note.view, ts_ns,
+            [&](const dns::PacketView& pkt, std::span<const uint8_t> message) {
+                handle_dns(ts_ns, pkt, message, steered);
+            },
+            reject);
+        return;
+    }
+    const uint8_t* data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t*)
+                                          : static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, m->pkt_len, linear));
     // Datagrams reassembled by the steering stage arrive as raw IP frames.
     dns::LinkType frame_link = m->packet_type == kReassembledFrame ? dns::LinkType::raw : link;
     extractor.feed(
         {data, m->pkt_len}, frame_link, ts_ns,
-        [&](const dns::PacketView& pkt, std::span<const uint8_t> message) { handle_dns(ts_ns, pkt, message); },
-        [&](dns::Malformed why, const dns::PacketView&) { count_malformed(why); });
+        [&](const dns::PacketView& pkt, std::span<const uint8_t> message) { handle_dns(ts_ns, pkt, message, nullptr); },
+        reject);
 }
 
 void Worker::publish() {
@@ -116,9 +129,26 @@ void Worker::publish() {
     published.publish(counters);
 }
 
+// Loads run ahead of the packet in hand: the mbuf header and steering note
+// kAhead packets ahead, the frame's bytes and its client's table slot (found
+// through the note, loaded by then) half as far. The client table is far
+// larger than the caches, so the slot is the load most worth starting early.
 void Worker::handle_burst(rte_mbuf** burst, unsigned n) {
+    constexpr unsigned kAhead = 4, kHalf = kAhead / 2;
+    auto prefetch_header = [&](unsigned i) {
+        rte_prefetch0(burst[i]);
+        rte_prefetch0(&frame_note(burst[i]));
+    };
+    auto prefetch_body = [&](unsigned i) {
+        rte_mbuf* m = burst[i];
+        rte_prefetch0(rte_pktmbuf_mtod(m, void*));
+        if (m->packet_type == kNotedFrame && frame_note(m).has_client) engine.prefetch_client(frame_note(m).client);
+    };
+    for (unsigned i = 0; i < n && i < kAhead; ++i) prefetch_header(i);
+    for (unsigned i = 0; i < n && i < kHalf; ++i) prefetch_body(i);
     for (unsigned i = 0; i < n; ++i) {
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(burst[i + 1], void*));
+        if (i + kAhead < n) prefetch_header(i + kAhead);
+        if (i + kHalf < n) prefetch_body(i + kHalf);
         handle(burst[i]);
     }
 }

@@ -81,7 +81,8 @@ private:
     void handle_burst(rte_mbuf** burst, unsigned n);
     void timed_burst(rte_mbuf** burst, unsigned n); // handle_burst and free, TSC samples into *timer
     void handle(rte_mbuf* m);
-    void handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message);
+    void handle_dns(uint64_t ts_ns, const dns::PacketView& pkt, std::span<const uint8_t> message,
+                    const detect::SteeredClient* steered);
     void count_malformed(dns::Malformed why);
     void publish();
     void follow_live_settings();

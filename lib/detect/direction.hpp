@@ -3,6 +3,7 @@
 // every message lands on the one worker that holds its state.
 #pragma once
 #include "dns/packet.hpp"
+#include "state/client_table.hpp"
 
 namespace recontap::detect {
 
@@ -19,5 +20,15 @@ inline bool peek_qr(const dns::PacketView& p) {
     unsigned at = p.transport == dns::Transport::tcp ? 4 : 2;
     return p.payload_len > at && (p.payload[at] & 0x80);
 }
+
+// What steering decided for a frame on a DNS port: which end it took for the
+// client (on the QR bit it peeked) and that client's table reference. The
+// engine uses the reference only when it picks the same end from the decoded
+// message (always for UDP; a TCP segment's peeked bit may not be its
+// message's).
+struct SteeredClient {
+    bool is_source = false;
+    state::ClientRef ref{};
+};
 
 } // namespace recontap::detect

@@ -61,7 +61,8 @@ void roll_window(state::ClientState& c, uint64_t ts_ns, const config::Detectors&
 }
 } // namespace
 
-void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg) {
+void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg,
+                     const SteeredClient* steered) {
     bool src_is_client = client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr);
     const dns::IpAddr& client = src_is_client ? pkt.src : pkt.dst;
     const dns::IpAddr& server = src_is_client ? pkt.dst : pkt.src;
@@ -102,7 +103,8 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
                   verdict};
 
     bool created = false;
-    state::ClientState& c = clients_.find_or_insert(client, ts_ns, created);
+    state::ClientState& c = clients_.find_or_insert(
+        steered && steered->is_source == src_is_client ? steered->ref : clients_.ref(client), ts_ns, created);
     roll_window(c, ts_ns, thresholds_);
     c.last_seen_ns = ts_ns;
     if (msg.qr) {

@@ -4,6 +4,7 @@
 // free after construction.
 #pragma once
 #include "config/config.hpp"
+#include "detect/direction.hpp"
 #include "detect/emit.hpp"
 #include "detect/name_verdicts.hpp"
 #include "detect/site.hpp"
@@ -23,8 +24,12 @@ public:
     Engine(const Engine&) = delete; // the emitter holds a reference to thresholds_
     Engine& operator=(const Engine&) = delete;
 
-    // One DNS message that decoded (header and questions valid).
-    void observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg);
+    // One DNS message that decoded (header and questions valid). `steered`:
+    // the client as steering already keyed and hashed it, if it did.
+    void observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg,
+                 const SteeredClient* steered = nullptr);
+    // A few messages ahead of observe(): start loading the client's slot.
+    void prefetch_client(const SteeredClient& steered) const { clients_.prefetch(steered.ref.hash); }
 
     // Control path: new rule set after a reload.
     void rebind_rules(std::shared_ptr<const rules::RuleSet> rules);

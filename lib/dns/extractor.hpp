@@ -29,9 +29,16 @@ public:
     // below DNS (on DNS ports where the ports are known).
     template <class M, class R>
     void feed(std::span<const uint8_t> frame, LinkType link, uint64_t ts_ns, M&& on_message, R&& on_reject) {
-        ++counters_.frames;
         PacketView pkt;
         Malformed m = decode_packet(frame, link, pkt);
+        feed_decoded(m, pkt, ts_ns, on_message, on_reject);
+    }
+
+    // The same for a frame whose headers were already decoded (decode_packet's
+    // verdict m and view pkt), as the data plane's steering stage does.
+    template <class M, class R>
+    void feed_decoded(Malformed m, const PacketView& pkt, uint64_t ts_ns, M&& on_message, R&& on_reject) {
+        ++counters_.frames;
         if (pkt.is_fragment && (m == Malformed::none || m == Malformed::ip_fragment_non_first)) {
             ip_.feed(pkt, ts_ns, [&](Malformed whole_m, const PacketView& whole) {
                 transport(whole_m, whole, ts_ns, on_message, on_reject);

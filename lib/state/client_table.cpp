@@ -48,9 +48,9 @@ ClientKey ClientTable::make_key(const dns::IpAddr& addr, unsigned ipv6_prefix) {
     return k;
 }
 
-ClientState& ClientTable::find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created) {
-    ClientKey key = make_key(addr, ipv6_prefix_);
-    std::size_t start = key_hash(key) & mask_;
+ClientState& ClientTable::find_or_insert(const ClientRef& client, uint64_t now_ns, bool& created) {
+    const ClientKey& key = client.key;
+    std::size_t start = client.hash & mask_;
     ClientState* oldest = nullptr;
     for (unsigned i = 0; i < kProbe; ++i) {
         ClientState& s = slots_[(start + i) & mask_];

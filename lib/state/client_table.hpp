@@ -12,6 +12,13 @@
 
 namespace recontap::state {
 
+// A client's key and its key_hash, computed once: steering picks the worker
+// with it and hands it on, so the worker's table lookup does not hash again.
+struct ClientRef {
+    ClientKey key;
+    uint64_t hash;
+};
+
 class ClientTable {
 public:
     static constexpr unsigned kProbe = 8; // slots examined per lookup
@@ -26,10 +33,21 @@ public:
     // The table indexes with the low bits; steering picks a worker from the
     // high 32, so the two choices stay independent.
     static uint64_t key_hash(const ClientKey& k);
+    static ClientRef ref(const dns::IpAddr& addr, unsigned ipv6_prefix) {
+        ClientKey k = make_key(addr, ipv6_prefix);
+        return {k, key_hash(k)};
+    }
+    ClientRef ref(const dns::IpAddr& addr) const { return ref(addr, ipv6_prefix_); }
 
     // Returns the client's state, creating (zeroed, key set) if absent. Never
     // fails: evicts when it must. `created` tells whether it is new.
-    ClientState& find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created);
+    ClientState& find_or_insert(const ClientRef& client, uint64_t now_ns, bool& created);
+    ClientState& find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created) {
+        return find_or_insert(ref(addr), now_ns, created);
+    }
+    // Starts loading the first slot a lookup of `hash` reads (its first
+    // line: key and window bookkeeping), a few packets ahead of the lookup.
+    void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
     std::size_t capacity() const { return mask_ + 1; }
     std::size_t active() const { return active_; }
