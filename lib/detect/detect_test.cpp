@@ -53,7 +53,7 @@ struct Harness {
     }
 
     void message(uint64_t ts, const std::string& name, uint16_t qtype, bool response, uint16_t rcode = 0,
-                 uint16_t qclass = 1, uint16_t ancount = 0) {
+                 uint16_t qclass = 1, uint16_t ancount = 0, const detect::SteeredClient* steered = nullptr) {
         dns::PacketView p{};
         dns::DnsMessage m{};
         p.src = response ? server : client;
@@ -71,7 +71,7 @@ struct Harness {
         q.name.len = uint16_t(name.size());
         q.qtype = qtype;
         q.qclass = qclass;
-        engine->observe(ts, p, m);
+        engine->observe(ts, p, m, steered);
     }
 };
 
@@ -392,4 +392,22 @@ TEST(Detect, IdleClockClosesTheWindowAndLatePacketsStayInTheCurrentOne) {
     ASSERT_EQ(h.sink.summaries.size(), 2u);
     EXPECT_EQ(h.sink.summaries[1].window_start_ns, t0 + w);
     EXPECT_EQ(evidence_of(h.sink.summaries[1], "queries"), 1u);
+}
+
+TEST(Detect, SteeredClientKeyIsUsedOnlyWhenSteeringTookTheSameEnd) {
+    Harness h;
+    const dns::IpAddr stranger = v4(192, 0, 2, 99);
+    // Steering took the source as the client, as the engine does for a query:
+    // its key and hash are used as given (here, on purpose, another address's).
+    detect::SteeredClient same_end{true, state::ClientTable::ref(stranger, h.cfg.dataplane.ipv6_client_prefix)};
+    h.message(10 * kSec, "a.example.com", 1, false, 0, 1, 0, &same_end);
+    EXPECT_EQ(h.engine->clients().active(), 1u);
+    // Steering took the other end (a TCP segment whose peeked QR bit was not
+    // its message's): the engine keys the client itself.
+    detect::SteeredClient other_end{false, same_end.ref};
+    h.message(11 * kSec, "b.example.com", 1, false, 0, 1, 0, &other_end);
+    EXPECT_EQ(h.engine->clients().active(), 2u);
+    h.message(12 * kSec, "c.example.com", 1, false);
+    EXPECT_EQ(h.engine->clients().active(), 2u); // the same, real client as the message before
+    EXPECT_EQ(h.counters.dns_queries, 3u);
 }
