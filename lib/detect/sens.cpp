@@ -3,14 +3,13 @@
 // window is someone guessing. Under an internal zone the record is flagged,
 // which escalates it to Tier 2 in the daemon.
 #include "detect/detectors.hpp"
-#include "state/distinct_counter.hpp"
 
 namespace recontap::detect {
 
 void detect_sens(const Observation& o, state::ClientState& c, Emitter& e) {
     if (!o.is_query() || o.allowed_domain || !(o.match.categories & (1u << unsigned(rules::Category::sensitive))))
         return;
-    uint32_t h = uint32_t(state::hash_name_caseless(o.qname.data(), unsigned(o.qname.size())));
+    uint32_t h = uint32_t(o.name.name_hash); // hash_name_caseless(qname), with the cached verdict
     constexpr uint32_t kKept = sizeof c.sens_names / sizeof c.sens_names[0];
     for (uint32_t i = 0; i < kKept && i < c.sens_hits; ++i)
         if (c.sens_names[i] == h) return; // repeat of a name already counted

@@ -1,7 +1,9 @@
 #include "state/client_table.hpp"
+#include "state/distinct_counter.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 
 #include <cstring>
@@ -126,4 +128,33 @@ TEST(ClientTable, Ipv6SlashSixtyFoursSpreadOverTheTable) {
     }
     EXPECT_EQ(t.active(), 4096u);
     EXPECT_EQ(t.evictions(), 0u);
+}
+
+TEST(NameHash, SwarLowercaseMatchesBytewiseForEveryByteInEveryLane) {
+    for (unsigned lane = 0; lane < 8; ++lane)
+        for (unsigned b = 0; b < 256; ++b) {
+            uint64_t w = 0x5a41407b605b617aull ^ (uint64_t(b ^ 0x41) << (8 * lane)); // neighbours near the edges
+            uint64_t expect = 0;
+            for (unsigned k = 0; k < 8; ++k) {
+                uint8_t c = uint8_t(w >> (8 * k));
+                if (c >= 'A' && c <= 'Z') c = uint8_t(c + 32);
+                expect |= uint64_t(c) << (8 * k);
+            }
+            ASSERT_EQ(ascii_lower8(w), expect) << "lane " << lane << " byte " << b;
+        }
+}
+
+TEST(NameHash, CaselessAtEveryLengthAndDistinctOtherwise) {
+    const std::string name = "Vpn-Gateway.Corp.EXAMPLE.com.and.some.more.labels";
+    for (std::size_t n = 1; n <= name.size(); ++n) {
+        std::string mixed = name.substr(0, n), lower = mixed;
+        for (char& c : lower) c = char(std::tolower(uint8_t(c)));
+        EXPECT_EQ(hash_name_caseless(mixed.data(), unsigned(n)), hash_name_caseless(lower.data(), unsigned(n))) << n;
+        if (n > 1) { // one byte shorter is another name
+            EXPECT_NE(hash_name_caseless(lower.data(), unsigned(n)), hash_name_caseless(lower.data(), unsigned(n - 1)));
+        }
+    }
+    // A non-ASCII byte is not folded: 0xC1 is not 0xE1.
+    const char a[] = "\xc1x", b[] = "\xe1x";
+    EXPECT_NE(hash_name_caseless(a, 2), hash_name_caseless(b, 2));
 }
