@@ -7,7 +7,7 @@
 // Single-threaded, no allocation after construction.
 #pragma once
 #include "rules/rules.hpp"
-#include "state/distinct_counter.hpp"
+#include "state/name_hash.hpp"
 
 #include <array>
 #include <cstdint>
@@ -39,7 +39,7 @@ public:
     template <class Compute>
     NameVerdict get(std::string_view name, Compute&& compute) {
         if (name.size() > kMaxName) return compute();
-        uint64_t h = tag_hash(name);
+        uint64_t h = state::hash_name_exact(name);
         Entry& e = entries_[h & (kEntries - 1)];
         if (e.tag == h && e.len == name.size() && std::memcmp(e.name, name.data(), name.size()) == 0)
             return e.verdict;
@@ -66,22 +66,6 @@ private:
     };
     static_assert(sizeof(Entry) == 128, "NameVerdicts::Entry: keep it two cache lines");
 
-    // The cache's own hash, 8 bytes a step: it runs for every message, where
-    // ENUM's caseless FNV-1a (a multiply per byte) now runs once per name.
-    static uint64_t tag_hash(std::string_view s) {
-        uint64_t h = 0x9e3779b97f4a7c15ull ^ s.size();
-        std::size_t i = 0;
-        for (; i + 8 <= s.size(); i += 8) {
-            uint64_t w;
-            std::memcpy(&w, s.data() + i, sizeof w);
-            h = (h ^ w) * 0xff51afd7ed558ccdull;
-            h ^= h >> 32;
-        }
-        uint64_t rest = 0;
-        for (unsigned k = 0; i + k < s.size(); ++k) rest |= uint64_t(uint8_t(s[i + k])) << (8 * k);
-        h = (h ^ rest) * 0xc4ceb9fe1a85ec53ull;
-        return h ^ (h >> 32); // the index takes the low bits: fold the well-mixed high half in
-    }
     std::unique_ptr<Entry[]> entries_;
 };
 

@@ -62,8 +62,8 @@ NameVerdict name_verdict(std::string_view name, const rules::Match& match, const
     std::string_view base = base_domain(name, v.internal_zone, site);
     v.base_begin = uint16_t(base.data() - name.data());
     v.base_len = uint16_t(base.size());
-    v.name_hash = state::hash_name_caseless(name.data(), unsigned(name.size()));
-    v.base_hash = state::hash_name_caseless(base.data(), unsigned(base.size()));
+    v.name_hash = state::hash_name_caseless(name);
+    v.base_hash = state::hash_name_caseless(base);
     return v;
 }
 

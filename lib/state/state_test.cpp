@@ -1,5 +1,6 @@
 #include "state/client_table.hpp"
 #include "state/distinct_counter.hpp"
+#include "state/name_hash.hpp"
 
 #include <gtest/gtest.h>
 
@@ -81,7 +82,7 @@ TEST(DistinctCounter, EstimatesWithinTenPercent) {
         c.clear();
         for (unsigned i = 0; i < n; ++i) {
             std::string name = "host" + std::to_string(i) + ".example.com";
-            c.add(hash_name_caseless(name.data(), unsigned(name.size())));
+            c.add(hash_name_caseless(name));
         }
         EXPECT_NEAR(double(c.estimate()), double(n), 0.1 * n + 2) << n;
     }
@@ -91,7 +92,7 @@ TEST(DistinctCounter, CaseInsensitiveRepeatsCountOnce) {
     DistinctCounter c{};
     c.clear();
     const char* names[] = {"www.Example.com", "WWW.EXAMPLE.COM", "www.example.com"};
-    for (auto n : names) c.add(hash_name_caseless(n, unsigned(std::strlen(n))));
+    for (auto n : names) c.add(hash_name_caseless(n));
     EXPECT_EQ(c.estimate(), 1u);
 }
 
@@ -144,17 +145,28 @@ TEST(NameHash, SwarLowercaseMatchesBytewiseForEveryByteInEveryLane) {
         }
 }
 
-TEST(NameHash, CaselessAtEveryLengthAndDistinctOtherwise) {
+TEST(NameHash, CaselessAtEveryLengthAndDistinctOtherwise) { // lengths below, at and past 8 and 16: every tail path
     const std::string name = "Vpn-Gateway.Corp.EXAMPLE.com.and.some.more.labels";
     for (std::size_t n = 1; n <= name.size(); ++n) {
         std::string mixed = name.substr(0, n), lower = mixed;
         for (char& c : lower) c = char(std::tolower(uint8_t(c)));
-        EXPECT_EQ(hash_name_caseless(mixed.data(), unsigned(n)), hash_name_caseless(lower.data(), unsigned(n))) << n;
+        EXPECT_EQ(hash_name_caseless(mixed), hash_name_caseless(lower)) << n;
         if (n > 1) { // one byte shorter is another name
-            EXPECT_NE(hash_name_caseless(lower.data(), unsigned(n)), hash_name_caseless(lower.data(), unsigned(n - 1)));
+            EXPECT_NE(hash_name_caseless(lower), hash_name_caseless(std::string_view(lower).substr(0, n - 1)));
         }
     }
     // A non-ASCII byte is not folded: 0xC1 is not 0xE1.
     const char a[] = "\xc1x", b[] = "\xe1x";
-    EXPECT_NE(hash_name_caseless(a, 2), hash_name_caseless(b, 2));
+    EXPECT_NE(hash_name_caseless(a), hash_name_caseless(b));
+}
+
+TEST(NameHash, ExactHashSeesCaseAndEveryTailByte) {
+    const std::string name = "ns1.Example-Provider.net.";
+    for (std::size_t n = 1; n <= name.size(); ++n) {
+        std::string a = name.substr(0, n), b = a;
+        b[n - 1] = char(b[n - 1] ^ 0x01); // the last byte differs: it is in the tail word
+        EXPECT_NE(hash_name_exact(a), hash_name_exact(b)) << n;
+        EXPECT_EQ(hash_name_exact(a), hash_name_exact(std::string(a))) << n;
+    }
+    EXPECT_NE(hash_name_exact("WWW.example.com"), hash_name_exact("www.example.com"));
 }
