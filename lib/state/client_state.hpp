@@ -19,7 +19,8 @@ struct ClientKey {
 // Distinct names under one base domain (ENUM). Two slots per client: the
 // enumerated target keeps its slot while ordinary lookups churn the other.
 struct DomainSlot {
-    uint64_t base_hash;     // hash of the base domain, 0 = empty
+    uint32_t base_hash;     // low half of the base domain's hash (odd, so never 0), 0 = empty
+    uint16_t names_set;     // bits set in names, counted as they are added (no popcount per name)
     DistinctCounter names;  // distinct full names seen under it this window
 };
 

@@ -32,15 +32,18 @@ struct DistinctCounter {
         for (auto w : words) n += unsigned(std::popcount(w));
         return n;
     }
-    // Estimated distinct count; saturates when the bitmap is full. A table
-    // of the 513 possible answers (built once, read-only): no log per call.
-    uint32_t estimate() const {
+    // Estimated distinct count; saturates when the bitmap is full.
+    uint32_t estimate() const { return estimate_for(set_bits()); }
+    // The same from a count of set bits the caller kept (ENUM keeps one per
+    // slot, so it need not popcount the bitmap per name). A table of the 513
+    // possible answers (built once, read-only): no log per call.
+    static uint32_t estimate_for(unsigned set_bits) {
         static const std::array<uint32_t, kBits + 1> by_set_bits = [] {
             std::array<uint32_t, kBits + 1> t{};
             for (unsigned set = 0; set <= kBits; ++set) t[set] = estimate_from(set);
             return t;
         }();
-        return by_set_bits[set_bits()];
+        return by_set_bits[set_bits];
     }
     static uint32_t estimate_from(unsigned set_bits) {
         unsigned zeros = kBits - set_bits;
