@@ -51,7 +51,11 @@ void roll_window(state::ClientState& c, uint64_t ts_ns, const config::Detectors&
     if (c.window_start_ns != 0 && ts_ns < c.window_start_ns + window_ns) return;
     uint64_t start = ts_ns - ts_ns % window_ns;
     if (start == 0) start = window_ns; // 0 marks "no window yet"
-    if (c.window_start_ns != 0) spike_close_window(c, (start - c.window_start_ns) / window_ns, t);
+    if (c.window_start_ns == 0) { // a new client: the table handed it over zeroed
+        c.window_start_ns = start;
+        return;
+    }
+    spike_close_window(c, (start - c.window_start_ns) / window_ns, t);
     state::ClientKey key = c.key;
     state::ClientHistory history = c.history;
     std::memset(&c, 0, sizeof c);
