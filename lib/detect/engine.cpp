@@ -78,11 +78,9 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
 
     const dns::DnsQuestion* q = msg.questions_kept ? &msg.questions[0] : nullptr;
     std::string_view qname = q ? q->name.view() : std::string_view{};
-    NameVerdict verdict;
-    if (q)
-        verdict = verdicts_.get(qname, [&] {
-            return name_verdict(qname, matcher_.match(qname), site_);
-        });
+    static constexpr NameVerdict kNoQuestion{};
+    const NameVerdict& verdict =
+        q ? verdicts_.get(qname, [&] { return name_verdict(qname, matcher_.match(qname), site_); }) : kNoQuestion;
     rules::Match match{};
     if (q && !msg.qr) {
         match = verdict.match;

@@ -35,10 +35,11 @@ public:
 
     NameVerdicts() : entries_(std::make_unique<Entry[]>(kEntries)) {}
 
-    // The verdict for `name`, from the cache or computed by `compute()` (and kept).
+    // The verdict for `name`, from the cache or computed by `compute()` (and
+    // kept). The reference is good until the next get().
     template <class Compute>
-    NameVerdict get(std::string_view name, Compute&& compute) {
-        if (name.size() > kMaxName) return compute();
+    const NameVerdict& get(std::string_view name, Compute&& compute) {
+        if (name.size() > kMaxName) return uncached_ = compute();
         uint64_t h = state::hash_name_exact(name);
         Entry& e = entries_[h & (kEntries - 1)];
         if (e.tag == h && e.len == name.size() && std::memcmp(e.name, name.data(), name.size()) == 0)
@@ -67,6 +68,7 @@ private:
     static_assert(sizeof(Entry) == 128, "NameVerdicts::Entry: keep it two cache lines");
 
     std::unique_ptr<Entry[]> entries_;
+    NameVerdict uncached_; // the verdict of the last name too long to cache
 };
 
 } // namespace recontap::detect
