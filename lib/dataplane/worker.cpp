@@ -120,6 +120,7 @@ void Worker::handle(rte_mbuf* m) {
 }
 
 void Worker::publish() {
+    engine.sync_counters();
     counters.not_dns = extractor.counters().not_dns;
     const dns::TcpReassemblyCounters& t = extractor.tcp_counters();
     counters.tcp_messages = t.messages;

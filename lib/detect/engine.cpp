@@ -27,12 +27,12 @@ void Engine::rebind_rules(std::shared_ptr<const rules::RuleSet> rules) {
 
 void Engine::advance_clock(uint64_t now_ns) {
     volume_.advance(now_ns);
-    counters_.window_summaries = emitter_.summaries();
+    sync_counters();
 }
 
 void Engine::end_of_input() {
     volume_.finish();
-    counters_.window_summaries = emitter_.summaries();
+    sync_counters();
 }
 
 hs_scratch_t* Engine::adopt_rules(std::shared_ptr<const rules::RuleSet> rules, hs_scratch_t* scratch) noexcept {
@@ -126,7 +126,9 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     detect_misconf(o, c, emitter_);
     detect_intel(o, c, emitter_, site_);
     detect_spike(o, c, emitter_);
+}
 
+void Engine::sync_counters() {
     counters_.clients_active = clients_.active();
     counters_.clients_evicted = clients_.evictions();
     counters_.detections = emitter_.emitted();

@@ -48,6 +48,10 @@ public:
     void advance_clock(uint64_t now_ns);
     void end_of_input();
 
+    // Copies the totals kept by the client table and the emitter into the
+    // counters; the owner calls it before publishing them (not per message).
+    void sync_counters();
+
     const state::ClientTable& clients() const { return clients_; }
 
 private:
