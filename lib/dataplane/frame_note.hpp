@@ -12,12 +12,15 @@
 
 namespace recontap::dataplane {
 
+// Written by the steering core, read by a worker core: two cache lines, so
+// each frame moves two lines between the cores besides its mbuf and bytes.
 struct FrameNote {
+    detect::SteeredClient client;  // the end steering took for the client, keyed and hashed
     dns::PacketView view;          // decode_packet's view; its pointers are into the noted frame
     dns::Malformed why = dns::Malformed::none; // decode_packet's verdict
-    bool has_client = false;       // decoded, either port a DNS port: client below is set
-    detect::SteeredClient client;  // the end steering took for the client, keyed and hashed
+    bool has_client = false;       // decoded, either port a DNS port: client above is set
 };
+static_assert(sizeof(FrameNote) <= 128, "FrameNote: keep it two cache lines");
 
 // Picks the client of a decoded packet the way the engine does
 // (client_is_source on the peeked QR bit) and keys it with the worker tables'

@@ -31,27 +31,30 @@ struct IpAddr {
 enum class Transport : uint8_t { udp = 17, tcp = 6 };
 
 // What the DNS layer needs from a frame. Pointers alias the frame buffer.
+// Fields ordered by size so the view packs into 80 bytes: the data plane
+// hands it from the steering core to a worker inside the mbuf (FrameNote,
+// two cache lines with the client key).
 struct PacketView {
     IpAddr src, dst;
-    uint16_t sport = 0, dport = 0;
     Transport transport = Transport::udp;
     uint8_t vlan_depth = 0;
     bool fragmented = false;   // first fragment of a larger datagram (payload is partial)
-    uint32_t tcp_seq = 0;
     uint8_t tcp_flags = 0;
-    const uint8_t* payload = nullptr; // L4 payload (UDP data or TCP segment data)
-    uint32_t payload_len = 0;
-
-    // Added for fragment reassembly and diagnostics.
+    // For fragment reassembly and diagnostics.
     bool capture_truncated = false; // IP length claims more than was captured (snaplen)
     bool is_fragment = false;       // IPv4 MF/offset or IPv6 fragment header present
     bool frag_more = false;         // more fragments follow this one
     uint8_t ip_proto = 0;           // L4 protocol (after IPv6 extension headers)
+    uint16_t sport = 0, dport = 0;
     uint16_t frag_offset = 0;       // in bytes
+    uint32_t tcp_seq = 0;
+    uint32_t payload_len = 0;
     uint32_t frag_id = 0;           // IPv4 identification or IPv6 fragment id
-    const uint8_t* ip_payload = nullptr; // fragment data (the L4 bytes this packet carries)
     uint32_t ip_payload_len = 0;
+    const uint8_t* payload = nullptr;    // L4 payload (UDP data or TCP segment data)
+    const uint8_t* ip_payload = nullptr; // fragment data (the L4 bytes this packet carries)
 };
+static_assert(sizeof(PacketView) == 80, "PacketView: keep it packed (FrameNote fits two cache lines)");
 
 // Decodes frame into out. Returns Malformed::none when out.payload is valid.
 // A frame that is not UDP/TCP (ARP, ICMP, ...) returns l2_unsupported.
