@@ -233,19 +233,17 @@ void reset(DnsMessage& out) {
 
 // Answer, authority and additional sections: fills the summary and EDNS.
 // Any error here is a section error: the header and questions stand.
+// The sections are read as one sequence of records (a query has none).
 Malformed read_sections(const uint8_t* msg, std::size_t n, std::size_t pos, DnsMessage& out) {
-    const uint16_t counts[3] = {out.ancount, out.nscount, out.arcount};
-    for (int section = 0; section < 3; ++section) {
-        for (uint32_t i = 0; i < counts[section]; ++i) {
-            Record rr;
-            Malformed m = read_record(msg, n, pos, rr);
-            if (m != Malformed::none) return m;
-            if (section == 0) m = count_answer(msg, rr, out);
-            else if (rr.type == kTypeOpt && !out.has_edns) {
-                m = read_opt(msg, rr, out);
-            }
-            if (m != Malformed::none) return m;
-        }
+    const uint32_t answers = out.ancount;
+    const uint32_t records = answers + out.nscount + out.arcount;
+    for (uint32_t i = 0; i < records; ++i) {
+        Record rr;
+        Malformed m = read_record(msg, n, pos, rr);
+        if (m != Malformed::none) return m;
+        if (i < answers) m = count_answer(msg, rr, out);
+        else if (rr.type == kTypeOpt && !out.has_edns) m = read_opt(msg, rr, out);
+        if (m != Malformed::none) return m;
     }
     return Malformed::none;
 }

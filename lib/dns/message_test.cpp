@@ -261,3 +261,33 @@ TEST(Message, ClientSubnetPrefixChecked) { // zeek dns-edns-ecs-weirds
         EXPECT_EQ(m.section_error, Malformed::edns_bad_option);
     }
 }
+
+TEST(Message, SectionsKeepTheirRoles) {
+    // Records after the answers are not counted as answers; an OPT among the
+    // answers is not EDNS; the first OPT in authority or additional is.
+    DnsMessage m;
+    Bytes msg = dns_header(7, 0x8180, 1, 2, 1, 3);
+    append(msg, question("example.com", 1));
+    append(msg, opt(1400, 0, 0, true, {}));          // answer 1: counted, not EDNS
+    append(msg, rr(1, 1, 60, {1, 2, 3, 4}));         // answer 2
+    append(msg, rr(1, 1, 60, {5, 6, 7, 8}));         // authority: not counted
+    append(msg, rr(28, 1, 60, Bytes(16, 0)));        // additional: not counted
+    append(msg, opt(1232, 0, 0, false, {}));         // additional: the EDNS
+    append(msg, opt(512, 0, 1, true, {}));           // a second OPT: ignored
+    ASSERT_EQ(decode_dns(msg, m), Malformed::none);
+    EXPECT_EQ(m.answers_decoded, 2);
+    EXPECT_EQ(m.answer_a, 1);
+    EXPECT_EQ(m.answer_aaaa, 0);
+    EXPECT_TRUE(m.has_edns);
+    EXPECT_EQ(m.edns_udp_size, 1232);
+    EXPECT_FALSE(m.edns_do);
+    EXPECT_EQ(m.edns_version, 0);
+    EXPECT_EQ(m.section_error, Malformed::none);
+    // An OPT first in the authority section is the EDNS too.
+    Bytes auth = dns_header(7, 0x8180, 1, 0, 1, 0);
+    append(auth, question("example.com", 1));
+    append(auth, opt(4096, 0, 0, true, {}));
+    ASSERT_EQ(decode_dns(auth, m), Malformed::none);
+    EXPECT_TRUE(m.has_edns);
+    EXPECT_EQ(m.edns_udp_size, 4096);
+}
