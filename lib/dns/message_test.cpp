@@ -27,15 +27,15 @@ TEST(Message, HeaderFieldsAndQuestion) {
     append(msg, question("StratoLab.org", 6));
     ASSERT_EQ(decode_dns(msg, m), Malformed::none);
     EXPECT_EQ(m.id, 0xBEEF);
-    EXPECT_FALSE(m.qr);
-    EXPECT_EQ(m.opcode, 5);
-    EXPECT_TRUE(m.aa);
-    EXPECT_FALSE(m.tc);
-    EXPECT_TRUE(m.rd);
-    EXPECT_FALSE(m.ra);
-    EXPECT_TRUE(m.z);
-    EXPECT_TRUE(m.ad);
-    EXPECT_TRUE(m.cd);
+    EXPECT_FALSE(m.qr());
+    EXPECT_EQ(m.opcode(), 5);
+    EXPECT_TRUE(m.aa());
+    EXPECT_FALSE(m.tc());
+    EXPECT_TRUE(m.rd());
+    EXPECT_FALSE(m.ra());
+    EXPECT_TRUE(m.z());
+    EXPECT_TRUE(m.ad());
+    EXPECT_TRUE(m.cd());
     EXPECT_EQ(m.rcode, 3);
     ASSERT_EQ(m.questions_kept, 1);
     EXPECT_EQ(m.questions[0].name.view(), "StratoLab.org"); // case kept
@@ -105,7 +105,7 @@ TEST(Message, AnswerSummary) {
     append(msg, rr(6, 1, 60, soa));
     append(msg, rr(16, 1, 60, {3, 'a', 'b', 'c'})); // TXT in IN: not a disclosure
     ASSERT_EQ(decode_dns(msg, m), Malformed::none);
-    EXPECT_TRUE(m.qr);
+    EXPECT_TRUE(m.qr());
     EXPECT_EQ(m.answers_decoded, 7);
     EXPECT_EQ(m.answer_a, 1);
     EXPECT_EQ(m.answer_aaaa, 1);
