@@ -64,61 +64,85 @@ inline void copy_bytes(char* dst, const uint8_t* src, std::size_t len) {
     }
 }
 
-// Reads and expands the name at `start` (callers pass start < n) into `name`.
-// Works run by run: a run is the labels stored contiguously in place, from
-// the start or a pointer's target up to a root octet or a pointer. A run's
-// length octets are checked first, then the run is copied at once and its
-// length octets become the '.' separators (a memcpy per label was most of
-// this function's cost on names of 3-4 short labels).
-NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsName* name,
-                     uint16_t& forward_pointers) {
-    std::size_t pos = start;
-    std::size_t next = 0; // set at the first pointer: where the record continues
+// A name is read run by run: a run is the labels stored contiguously in
+// place, from the name's start or a pointer's target up to a root octet or
+// a pointer. A run's length octets are checked first, then the run is
+// copied at once and its length octets become the '.' separators (a memcpy
+// per label was most of the reader's cost on names of 3-4 short labels).
+//
+// read_run checks the run at pos (pos < n: the start, or a pointer target
+// checked to be inside) and appends it to name->text[0, text_len); on
+// success pos is at the octet that ends the run, not yet looked at.
+inline Malformed read_run(const uint8_t* msg, std::size_t n, std::size_t& pos, DnsName* name,
+                          std::size_t& text_len, unsigned& labels) {
+    const std::size_t run = pos;
+    // Wire octets so far, the final root octet included: each separator in
+    // the text stands for a length octet, plus the first one (text_len is 0
+    // until the first label: labels are never empty).
+    const std::size_t wire_len = text_len == 0 ? 1 : text_len + 2;
+    // Within a run both limits are positions: a label ending at or past
+    // `stop` either makes the name longer than 255 octets (checked first, as
+    // a label at a time would) or leaves no octet after it.
+    const std::size_t too_long_at = run + (kMaxWireName + 1 - wire_len);
+    const std::size_t stop = too_long_at < n ? too_long_at : n;
+    uint8_t c = msg[pos];
+    while (c - 1u < 63u) { // a label of 1..63 octets
+        pos += 1 + std::size_t(c);
+        if (pos >= stop) return pos >= too_long_at ? Malformed::name_too_long : Malformed::name_truncated;
+        ++labels;
+        c = msg[pos];
+    }
+    if (pos != run) {
+        // The first label of the name has no separator before it.
+        const std::size_t from = text_len == 0 ? run + 1 : run;
+        std::size_t dot = text_len == 0 ? from + msg[run] : run;
+        copy_bytes(name->text + text_len, msg + from, pos - from);
+        for (; dot < pos; dot += 1 + std::size_t(msg[dot])) name->text[text_len + (dot - from)] = '.';
+        text_len += pos - from;
+    }
+    return Malformed::none;
+}
+
+// The rest of a name whose first run (from `run`) ends at pos with
+// something other than the root octet: pointers are followed run by run.
+// Kept out of line: names in questions are rarely compressed, and the
+// pointer state would crowd the registers of the common path.
+[[gnu::noinline]] NameResult follow_pointers(const uint8_t* msg, std::size_t n, std::size_t run, std::size_t pos,
+                                             DnsName* name, std::size_t text_len, unsigned labels,
+                                             uint16_t& forward_pointers) {
+    const std::size_t next = pos + 2; // after the first pointer: where the record continues
     int hops = 0;
-    std::size_t text_len = 0; // 0 until the first label: labels are never empty
-    unsigned labels = 0;
     for (;;) {
-        // pos < n here: the start, or a pointer target checked to be inside.
-        const std::size_t run = pos;
-        // Wire octets so far, the final root octet included: each separator
-        // in the text stands for a length octet, plus the first one.
-        const std::size_t wire_len = text_len == 0 ? 1 : text_len + 2;
-        // Within a run both limits are positions: a label ending at or past
-        // `stop` either makes the name longer than 255 octets (checked first,
-        // as a label at a time would) or leaves no octet after it.
-        const std::size_t too_long_at = run + (kMaxWireName + 1 - wire_len);
-        const std::size_t stop = too_long_at < n ? too_long_at : n;
         uint8_t c = msg[pos];
-        while (c - 1u < 63u) { // a label of 1..63 octets
-            pos += 1 + std::size_t(c);
-            if (pos >= stop) return {pos >= too_long_at ? Malformed::name_too_long : Malformed::name_truncated};
-            ++labels;
-            c = msg[pos];
-        }
-        if (pos != run) {
-            // The first label of the name has no separator before it.
-            const std::size_t from = text_len == 0 ? run + 1 : run;
-            std::size_t dot = text_len == 0 ? from + msg[run] : run;
-            copy_bytes(name->text + text_len, msg + from, pos - from);
-            for (; dot < pos; dot += 1 + std::size_t(msg[dot])) name->text[text_len + (dot - from)] = '.';
-            text_len += pos - from;
-        }
         if (c == 0) break;
         if ((c & 0xC0) != 0xC0) return {Malformed::name_bad_label_type};
         std::size_t target;
         if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
-        if (next == 0) next = pos + 2;
         if (++hops > kMaxPointerHops) return {Malformed::name_pointer_loop};
         // A target inside the run just read (or on the pointer) would loop.
         if (target >= run && target <= pos) return {Malformed::name_pointer_loop};
         if (target > pos) ++forward_pointers;
         // Other jumps (into regions seen earlier by a forward jump) are
         // bounded by the hop limit and the name length.
-        pos = target;
+        pos = run = target;
+        if (Malformed m = read_run(msg, n, pos, name, text_len, labels); m != Malformed::none) return {m};
     }
     name->len = uint16_t(text_len);
     name->labels = uint8_t(labels);
-    return {Malformed::none, next != 0 ? next : pos + 1};
+    return {Malformed::none, next};
+}
+
+// Reads and expands the name at `start` (callers pass start < n) into `name`.
+NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsName* name,
+                     uint16_t& forward_pointers) {
+    std::size_t pos = start;
+    std::size_t text_len = 0;
+    unsigned labels = 0;
+    if (Malformed m = read_run(msg, n, pos, name, text_len, labels); m != Malformed::none) return {m};
+    if (msg[pos] != 0) return follow_pointers(msg, n, start, pos, name, text_len, labels, forward_pointers);
+    name->len = uint16_t(text_len);
+    name->labels = uint8_t(labels);
+    return {Malformed::none, pos + 1};
 }
 
 // Finds where the name at `pos` ends without following its pointer: labels
