@@ -85,20 +85,27 @@ inline Malformed read_run(const uint8_t* msg, std::size_t n, std::size_t& pos, D
     // a label at a time would) or leaves no octet after it.
     const std::size_t too_long_at = run + (kMaxWireName + 1 - wire_len);
     const std::size_t stop = too_long_at < n ? too_long_at : n;
-    uint8_t c = msg[pos];
-    while (c - 1u < 63u) { // a label of 1..63 octets
-        pos += 1 + std::size_t(c);
+    unsigned c = msg[pos];
+    while (c - 1 < 63u) { // a label of 1..63 octets
+        pos += 1 + c;
         if (pos >= stop) return pos >= too_long_at ? Malformed::name_too_long : Malformed::name_truncated;
         ++labels;
         c = msg[pos];
     }
     if (pos != run) {
-        // The first label of the name has no separator before it.
+        // The first label of the name has no separator before it: its
+        // length octet is not copied.
         const std::size_t from = text_len == 0 ? run + 1 : run;
-        std::size_t dot = text_len == 0 ? from + msg[run] : run;
-        copy_bytes(name->text + text_len, msg + from, pos - from);
-        for (; dot < pos; dot += 1 + std::size_t(msg[dot])) name->text[text_len + (dot - from)] = '.';
-        text_len += pos - from;
+        const std::size_t len = pos - from;
+        char* out = name->text + text_len;
+        copy_bytes(out, msg + from, len);
+        // Each copied length octet says where the next one is; each becomes a dot.
+        for (std::size_t i = text_len == 0 ? msg[run] : 0; i < len;) {
+            std::size_t label = uint8_t(out[i]);
+            out[i] = '.';
+            i += 1 + label;
+        }
+        text_len += len;
     }
     return Malformed::none;
 }
