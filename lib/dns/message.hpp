@@ -41,11 +41,13 @@ struct DnsMessage {
     DnsQuestion questions[kMaxQuestionsKept];
 
     // Response summary for detectors (answer section only unless noted).
+    // Fields from here on are reset per message; their order leaves no
+    // padding between them, so the reset is a few wide stores.
     uint16_t answers_decoded = 0;
     uint16_t answer_a = 0, answer_aaaa = 0, answer_ptr = 0, answer_soa = 0, answer_ns = 0;
+    uint16_t edns_udp_size = 0;
     bool chaos_txt_answer = false;   // TXT in class CH answered (version disclosed)
     bool has_edns = false, edns_do = false;
-    uint16_t edns_udp_size = 0;
     uint8_t edns_version = 0;
 
     uint16_t forward_pointers = 0;   // legal but unusual; counted in the kept (expanded) names
