@@ -262,6 +262,28 @@ void reset(DnsMessage& out) {
     out.section_error = Malformed::none;
 }
 
+// Reads question i at pos; on success pos moves past it and, for the first
+// kMaxQuestionsKept, the question is stored and counted in questions_kept.
+inline Malformed read_question(const uint8_t* msg, std::size_t n, std::size_t& pos, uint32_t i, DnsMessage& out) {
+    if (pos >= n) return Malformed::dns_count_overflow;
+    if (i >= uint32_t(kMaxQuestionsKept)) {
+        NameResult r = skip_name(msg, n, pos);
+        if (r.error != Malformed::none) return r.error;
+        if (r.next + 4 > n) return Malformed::dns_question_truncated;
+        pos = r.next + 4;
+        return Malformed::none;
+    }
+    DnsQuestion& q = out.questions[i];
+    NameResult r = read_name(msg, n, pos, &q.name, out.forward_pointers);
+    if (r.error != Malformed::none) return r.error;
+    if (r.next + 4 > n) return Malformed::dns_question_truncated;
+    q.qtype = rd16(msg + r.next);
+    q.qclass = rd16(msg + r.next + 2);
+    out.questions_kept = uint8_t(i + 1);
+    pos = r.next + 4;
+    return Malformed::none;
+}
+
 // Answer, authority and additional sections: fills the summary and EDNS.
 // Any error here is a section error: the header and questions stand.
 // The sections are read as one sequence of records (a query has none).
@@ -294,27 +316,10 @@ Malformed decode_dns(std::span<const uint8_t> span, DnsMessage& out) {
     out.nscount = rd16(msg + 8);
     out.arcount = rd16(msg + 10);
 
+    const uint32_t qdcount = out.qdcount;
     std::size_t pos = kHeaderLen;
-    for (uint32_t i = 0; i < out.qdcount; ++i) {
-        Malformed m = Malformed::none;
-        if (pos >= n) {
-            m = Malformed::dns_count_overflow;
-        } else {
-            bool keep = i < uint32_t(kMaxQuestionsKept);
-            DnsQuestion* q = keep ? &out.questions[i] : nullptr;
-            NameResult r = keep ? read_name(msg, n, pos, &q->name, out.forward_pointers) : skip_name(msg, n, pos);
-            m = r.error;
-            if (m == Malformed::none && r.next + 4 > n) m = Malformed::dns_question_truncated;
-            if (m == Malformed::none) {
-                if (keep) {
-                    q->qtype = rd16(msg + r.next);
-                    q->qclass = rd16(msg + r.next + 2);
-                    out.questions_kept = uint8_t(i + 1);
-                }
-                pos = r.next + 4;
-            }
-        }
-        if (m != Malformed::none) {
+    for (uint32_t i = 0; i < qdcount; ++i) {
+        if (Malformed m = read_question(msg, n, pos, i, out); m != Malformed::none) {
             // A bad first question rejects the message; a bad later one
             // leaves the earlier questions reported with a section error.
             if (i == 0) return m;
