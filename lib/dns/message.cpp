@@ -152,27 +152,39 @@ NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsNa
     return {Malformed::none, pos + 1};
 }
 
+// A name's final pointer at pos when the name is skipped, not followed: it
+// must land after the header, inside the message and not on itself.
+NameResult skip_pointer(const uint8_t* msg, std::size_t n, std::size_t pos) {
+    std::size_t target;
+    if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
+    if (target == pos) return {Malformed::name_pointer_loop};
+    return {Malformed::none, pos + 2};
+}
+
 // Finds where the name at `pos` ends without following its pointer: labels
-// in place are checked (type, length, bounds); a final pointer must land
-// after the header, inside the message and not on itself.
-NameResult skip_name(const uint8_t* msg, std::size_t n, std::size_t pos) {
+// in place are checked (type, length, bounds), a final pointer as above.
+NameResult skip_labels(const uint8_t* msg, std::size_t n, std::size_t pos) {
     std::size_t wire_len = 1;
     for (;;) {
         if (pos >= n) return {Malformed::name_truncated};
         uint8_t c = msg[pos];
         uint8_t kind = c & 0xC0;
-        if (kind == 0xC0) {
-            std::size_t target;
-            if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
-            if (target == pos) return {Malformed::name_pointer_loop};
-            return {Malformed::none, pos + 2};
-        }
+        if (kind == 0xC0) return skip_pointer(msg, n, pos);
         if (kind != 0) return {Malformed::name_bad_label_type};
         if (c == 0) return {Malformed::none, pos + 1};
         wire_len += std::size_t(c) + 1;
         if (wire_len > kMaxWireName) return {Malformed::name_too_long};
         pos += 1 + std::size_t(c);
     }
+}
+
+// skip_labels for pos < n, with the common record owners settled without a
+// call: a single pointer (answers) or the root (OPT).
+inline NameResult skip_name(const uint8_t* msg, std::size_t n, std::size_t pos) {
+    const uint8_t c = msg[pos];
+    if (c >= 0xC0) return skip_pointer(msg, n, pos);
+    if (c == 0) return {Malformed::none, pos + 1};
+    return skip_labels(msg, n, pos);
 }
 
 struct Record {

@@ -291,3 +291,41 @@ TEST(Message, SectionsKeepTheirRoles) {
     EXPECT_TRUE(m.has_edns);
     EXPECT_EQ(m.edns_udp_size, 4096);
 }
+
+TEST(Message, RecordOwnerNamesSkippedWithChecks) {
+    // Owners are skipped, not expanded: a pointer (the common case), the
+    // root, labels in place, and each way they can be bad.
+    auto response = [](const Bytes& owner) {
+        Bytes msg = dns_header(8, 0x8180, 1, 1);
+        append(msg, question("a.com", 1));
+        append(msg, rr(1, 1, 60, {1, 2, 3, 4}, owner));
+        return msg;
+    };
+    DnsMessage m;
+    for (const Bytes& good : {Bytes{0xC0, 12}, Bytes{0}, wire_name("b.a.com"), Bytes{1, 'b', 0xC0, 12}}) {
+        ASSERT_EQ(decode_dns(response(good), m), Malformed::none);
+        EXPECT_EQ(m.answer_a, 1);
+        EXPECT_EQ(m.section_error, Malformed::none);
+    }
+    const std::size_t owner_at = 12 + 11;
+    struct Bad {
+        Bytes owner;
+        Malformed verdict;
+    };
+    for (const Bad& bad : {Bad{{0xC0, uint8_t(owner_at)}, Malformed::name_pointer_loop},       // itself
+                           Bad{{0xC0, 0x0B}, Malformed::name_pointer_into_header},
+                           Bad{{0xC1, 0xFF}, Malformed::name_truncated},                      // past the end
+                           Bad{{0x40, 0}, Malformed::name_bad_label_type},
+                           Bad{{0x80, 0}, Malformed::name_bad_label_type},
+                           Bad{{1, 'b', 0xC0, uint8_t(owner_at + 2)}, Malformed::name_pointer_loop}}) {
+        ASSERT_EQ(decode_dns(response(bad.owner), m), Malformed::none);
+        EXPECT_EQ(m.answers_decoded, 0);
+        EXPECT_EQ(m.section_error, bad.verdict);
+    }
+    // Half a pointer as the last octet of the message.
+    Bytes cut = dns_header(8, 0x8180, 1, 1);
+    append(cut, question("a.com", 1));
+    append(cut, {0xC0});
+    ASSERT_EQ(decode_dns(cut, m), Malformed::none);
+    EXPECT_EQ(m.section_error, Malformed::name_truncated);
+}
