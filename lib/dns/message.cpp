@@ -85,8 +85,8 @@ inline Malformed read_run(const uint8_t* msg, std::size_t n, std::size_t& pos, D
     // a label at a time would) or leaves no octet after it.
     const std::size_t too_long_at = run + (kMaxWireName + 1 - wire_len);
     const std::size_t stop = too_long_at < n ? too_long_at : n;
-    unsigned c = msg[pos];
-    while (c - 1 < 63u) { // a label of 1..63 octets
+    std::size_t c = msg[pos];
+    while (c - 1 < 63) { // a label of 1..63 octets
         pos += 1 + c;
         if (pos >= stop) return pos >= too_long_at ? Malformed::name_too_long : Malformed::name_truncated;
         ++labels;
@@ -99,11 +99,12 @@ inline Malformed read_run(const uint8_t* msg, std::size_t n, std::size_t& pos, D
         const std::size_t len = pos - from;
         char* out = name->text + text_len;
         copy_bytes(out, msg + from, len);
-        // Each copied length octet says where the next one is; each becomes a dot.
-        for (std::size_t i = text_len == 0 ? msg[run] : 0; i < len;) {
-            std::size_t label = uint8_t(out[i]);
-            out[i] = '.';
-            i += 1 + label;
+        // Each copied length octet says where the next one is; each becomes
+        // a dot. The labels end exactly at out + len.
+        for (char *dot = out + (text_len == 0 ? msg[run] : 0), *end = out + len; dot < end;) {
+            std::size_t label = uint8_t(*dot);
+            *dot = '.';
+            dot += 1 + label;
         }
         text_len += len;
     }
