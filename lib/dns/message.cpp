@@ -23,6 +23,8 @@ constexpr std::size_t kMaxWireName = 255;
 // A legal name has at most 127 labels; allowing one pointer per label plus
 // slack keeps real (long ip6.arpa, pointer-to-pointer) names decodable.
 constexpr int kMaxPointerHops = 128;
+// How much of a run of labels the name reader copies before checking it.
+constexpr std::size_t kEagerCopy = 32;
 
 constexpr uint16_t kTypeA = 1, kTypeNs = 2, kTypeSoa = 6, kTypePtr = 12, kTypeTxt = 16,
                    kTypeAaaa = 28, kTypeOpt = 41;
@@ -66,9 +68,9 @@ inline void copy_bytes(char* dst, const uint8_t* src, std::size_t len) {
 
 // A name is read run by run: a run is the labels stored contiguously in
 // place, from the name's start or a pointer's target up to a root octet or
-// a pointer. A run's length octets are checked first, then the run is
-// copied at once and its length octets become the '.' separators (a memcpy
-// per label was most of the reader's cost on names of 3-4 short labels).
+// a pointer. A run is copied at once and its length octets become the '.'
+// separators (a memcpy per label was most of the reader's cost on names of
+// 3-4 short labels).
 //
 // read_run checks the run at pos (pos < n: the start, or a pointer target
 // checked to be inside) and appends it to name->text[0, text_len); on
@@ -85,29 +87,40 @@ inline Malformed read_run(const uint8_t* msg, std::size_t n, std::size_t& pos, D
     // a label at a time would) or leaves no octet after it.
     const std::size_t too_long_at = run + (kMaxWireName + 1 - wire_len);
     const std::size_t stop = too_long_at < n ? too_long_at : n;
+    // The run is copied before its labels are checked, as far as the span
+    // and the length limit allow but at most kEagerCopy octets (most names
+    // fit), so the label loop can turn each next length octet into a dot as
+    // it goes. out[i] stands for msg[from + i]; the first label of the name
+    // has no separator before it, so its length octet is not copied. Octets
+    // copied past the run's end, and the dot written on the octet that ends
+    // it, lie past the name's text: name->len bounds it. Every write is to
+    // out[0, stop - from), and text_len + stop - from <= 254.
+    const std::size_t from = text_len == 0 ? run + 1 : run;
+    char* out = name->text + text_len;
+    const std::size_t eager = stop - from < kEagerCopy ? stop - from : kEagerCopy;
+    copy_bytes(out, msg + from, eager);
     std::size_t c = msg[pos];
     while (c - 1 < 63) { // a label of 1..63 octets
         pos += 1 + c;
         if (pos >= stop) return pos >= too_long_at ? Malformed::name_too_long : Malformed::name_truncated;
         ++labels;
         c = msg[pos];
+        out[pos - from] = '.';
     }
-    if (pos != run) {
-        // The first label of the name has no separator before it: its
-        // length octet is not copied.
-        const std::size_t from = text_len == 0 ? run + 1 : run;
-        const std::size_t len = pos - from;
-        char* out = name->text + text_len;
+    if (pos == run) return Malformed::none;
+    if (text_len != 0) out[0] = '.'; // the run's first length octet, after earlier labels
+    const std::size_t len = pos - from;
+    if (len > eager) {
+        // A longer run: copied whole now, then each copied length octet
+        // (it says where the next one is) becomes a dot.
         copy_bytes(out, msg + from, len);
-        // Each copied length octet says where the next one is; each becomes
-        // a dot. The labels end exactly at out + len.
         for (char *dot = out + (text_len == 0 ? msg[run] : 0), *end = out + len; dot < end;) {
             std::size_t label = uint8_t(*dot);
             *dot = '.';
             dot += 1 + label;
         }
-        text_len += len;
     }
+    text_len += len;
     return Malformed::none;
 }
 

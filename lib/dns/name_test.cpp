@@ -322,3 +322,29 @@ TEST(Name, PointerHopBoundIsExact) {
     EXPECT_EQ(m.forward_pointers, 1);
     EXPECT_EQ(decode_dns(chain(128), m), Malformed::name_pointer_loop); // 129
 }
+
+TEST(Name, TextNeverWrittenPastTheLongestName) {
+    // The reader copies ahead of its checks; every write stays below the
+    // 253 characters of the longest legal name.
+    std::string l63(63, 'x');
+    Bytes longest = with_type(wire_name(l63 + "." + l63 + "." + l63 + "." + std::string(61, 'y')));
+    Bytes one_over = with_type(wire_name(l63 + "." + l63 + "." + l63 + "." + std::string(62, 'y')));
+    Bytes across = with_type(wire_name(std::string(61, 'y') + "." + l63)); // Q2 adds 128 + pointer
+    Bytes second = wire_name(l63 + "." + l63);
+    second.back() = 0xC0;
+    second.push_back(12);
+    append(across, with_type(second));
+    Bytes chars_127;
+    for (int i = 0; i < 127; ++i) append(chars_127, {1, 'a'});
+    append(chars_127, {0, 0, 1, 0, 1});
+    for (const auto& [body, qd] : {std::pair{longest, 1}, std::pair{one_over, 1}, std::pair{across, 2},
+                                   std::pair{chars_127, 1}}) {
+        DnsMessage m;
+        for (auto& q : m.questions) q.name.text[254] = q.name.text[255] = '#';
+        decode_question(body, m, uint16_t(qd));
+        for (auto& q : m.questions) {
+            EXPECT_EQ(q.name.text[254], '#');
+            EXPECT_EQ(q.name.text[255], '#');
+        }
+    }
+}
