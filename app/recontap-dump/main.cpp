@@ -81,7 +81,7 @@ void print_message(const pcap_pkthdr& h, const PacketView& pkt, const DnsMessage
     int lines = m.questions_kept > 0 ? m.questions_kept : 1;
     for (int i = 0; i < lines; ++i) {
         print_endpoints(h, pkt);
-        std::printf("\t%d\t%u\t%u\t%u\t%u\t%u", int(m.qr), m.id, m.opcode, m.rcode, m.qdcount, m.ancount);
+        std::printf("\t%d\t%u\t%u\t%u\t%u\t%u", int(m.qr()), m.id, m.opcode(), m.rcode, m.qdcount, m.ancount);
         if (m.questions_kept == 0) {
             std::printf("\t-\t-\t-\n");
             continue;

@@ -93,10 +93,10 @@ uint64_t run_stages(const Frames& f, const config::Config& cfg, const rules::Mat
                 if (dns::decode_dns(message, msg) != dns::Malformed::none) return;
                 checksum += msg.questions_kept;
                 if constexpr (S == Stage::decode) return;
-                if (!msg.qr && msg.questions_kept) checksum += matcher->match(msg.questions[0].name.view()).categories;
+                if (!msg.qr() && msg.questions_kept) checksum += matcher->match(msg.questions[0].name.view()).categories;
                 if constexpr (S == Stage::classify) return;
                 bool created = false;
-                bool src = detect::client_is_source(pkt, cfg.dataplane.dns_ports, msg.qr);
+                bool src = detect::client_is_source(pkt, cfg.dataplane.dns_ports, msg.qr());
                 checksum += clients->find_or_insert(src ? pkt.src : pkt.dst, f.ts_ns[i], created).queries;
             },
             [&](dns::Malformed, const dns::PacketView&) { ++checksum; });

@@ -60,10 +60,9 @@ struct Harness {
         p.dst = response ? client : server;
         p.sport = response ? 53 : 40000;
         p.dport = response ? 40000 : 53;
-        m.qr = response;
+        m.flags = uint16_t((response ? 0x8000 : 0) | 0x0180); // QR when a response, RD, RA
         m.rcode = rcode;
         m.ancount = ancount;
-        m.rd = m.ra = true;
         m.qdcount = 1;
         m.questions_kept = 1;
         auto& q = m.questions[0];

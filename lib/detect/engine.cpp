@@ -67,10 +67,10 @@ void roll_window(state::ClientState& c, uint64_t ts_ns, const config::Detectors&
 
 void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg,
                      const SteeredClient* steered) {
-    bool src_is_client = client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr);
+    bool src_is_client = client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr());
     const dns::IpAddr& client = src_is_client ? pkt.src : pkt.dst;
     const dns::IpAddr& server = src_is_client ? pkt.dst : pkt.src;
-    if (msg.qr)
+    if (msg.qr())
         ++counters_.dns_responses;
     else
         ++counters_.dns_queries;
@@ -82,7 +82,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     const NameVerdict& verdict =
         q ? verdicts_.get(qname, [&] { return name_verdict(qname, matcher_.match(qname), site_); }) : kNoQuestion;
     rules::Match match{};
-    if (q && !msg.qr) {
+    if (q && !msg.qr()) {
         match = verdict.match;
         if (match.categories & (1u << unsigned(rules::Category::pdns))) ++counters_.rule_hits_pdns;
         if (match.categories & (1u << unsigned(rules::Category::sensitive))) ++counters_.rule_hits_sens;
@@ -109,7 +109,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
         steered && steered->is_source == src_is_client ? steered->ref : clients_.ref(client), ts_ns, created);
     roll_window(c, ts_ns, thresholds_);
     c.last_seen_ns = ts_ns;
-    if (msg.qr) {
+    if (msg.qr()) {
         ++c.responses;
     } else {
         ++c.queries;

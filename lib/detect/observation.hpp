@@ -26,7 +26,7 @@ struct Observation {
     bool external_client;        // client outside internal_networks
     bool internal_server;        // server is a configured internal DNS server
     const NameVerdict& name;     // qname's cached facts (base domain, hashes); default when no question
-    bool is_query() const { return !msg.qr; }
+    bool is_query() const { return !msg.qr(); }
 };
 
 } // namespace recontap::detect

@@ -23,6 +23,8 @@ constexpr std::size_t kMaxWireName = 255;
 // A legal name has at most 127 labels; allowing one pointer per label plus
 // slack keeps real (long ip6.arpa, pointer-to-pointer) names decodable.
 constexpr int kMaxPointerHops = 128;
+// How much of a run of labels the name reader copies before checking it.
+constexpr std::size_t kEagerCopy = 32;
 
 constexpr uint16_t kTypeA = 1, kTypeNs = 2, kTypeSoa = 6, kTypePtr = 12, kTypeTxt = 16,
                    kTypeAaaa = 28, kTypeOpt = 41;
@@ -34,7 +36,6 @@ struct NameResult {
     std::size_t next = 0; // offset just after the name in the record being read
 };
 
-// Reads and expands the name at `start` into `name`.
 // A compression pointer at pos (top bits 11): its target, checked to be
 // inside the message and after the header. One check for both name readers.
 Malformed pointer_target(const uint8_t* msg, std::size_t n, std::size_t pos, std::size_t& target) {
@@ -45,69 +46,159 @@ Malformed pointer_target(const uint8_t* msg, std::size_t n, std::size_t pos, std
     return Malformed::none;
 }
 
+// Copies len bytes with fixed-size moves instead of a memcpy call (the call
+// made the inlined name reader spill its registers around it). Reads and
+// writes exactly [0, len): the last move of each size overlaps the one before.
+inline void copy_bytes(char* dst, const uint8_t* src, std::size_t len) {
+    if (len >= 16) {
+        for (std::size_t i = 0; i + 16 < len; i += 16) std::memcpy(dst + i, src + i, 16);
+        std::memcpy(dst + len - 16, src + len - 16, 16);
+    } else if (len >= 8) {
+        std::memcpy(dst, src, 8);
+        std::memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4) {
+        std::memcpy(dst, src, 4);
+        std::memcpy(dst + len - 4, src + len - 4, 4);
+    } else if (len != 0) {
+        dst[0] = char(src[0]);
+        dst[len / 2] = char(src[len / 2]);
+        dst[len - 1] = char(src[len - 1]);
+    }
+}
+
+// A name is read run by run: a run is the labels stored contiguously in
+// place, from the name's start or a pointer's target up to a root octet or
+// a pointer. A run is copied at once and its length octets become the '.'
+// separators (a memcpy per label was most of the reader's cost on names of
+// 3-4 short labels).
+//
+// read_run checks the run at pos (pos < n: the start, or a pointer target
+// checked to be inside) and appends it to name->text[0, text_len); on
+// success pos is at the octet that ends the run, not yet looked at.
+inline Malformed read_run(const uint8_t* msg, std::size_t n, std::size_t& pos, DnsName* name,
+                          std::size_t& text_len, unsigned& labels) {
+    const std::size_t run = pos;
+    // Wire octets so far, the final root octet included: each separator in
+    // the text stands for a length octet, plus the first one (text_len is 0
+    // until the first label: labels are never empty).
+    const std::size_t wire_len = text_len == 0 ? 1 : text_len + 2;
+    // Within a run both limits are positions: a label ending at or past
+    // `stop` either makes the name longer than 255 octets (checked first, as
+    // a label at a time would) or leaves no octet after it.
+    const std::size_t too_long_at = run + (kMaxWireName + 1 - wire_len);
+    const std::size_t stop = too_long_at < n ? too_long_at : n;
+    // The run is copied before its labels are checked, as far as the span
+    // and the length limit allow but at most kEagerCopy octets (most names
+    // fit), so the label loop can turn each next length octet into a dot as
+    // it goes. out[i] stands for msg[from + i]; the first label of the name
+    // has no separator before it, so its length octet is not copied. Octets
+    // copied past the run's end, and the dot written on the octet that ends
+    // it, lie past the name's text: name->len bounds it. Every write is to
+    // out[0, stop - from), and text_len + stop - from <= 254.
+    const std::size_t from = text_len == 0 ? run + 1 : run;
+    char* out = name->text + text_len;
+    const std::size_t eager = stop - from < kEagerCopy ? stop - from : kEagerCopy;
+    copy_bytes(out, msg + from, eager);
+    std::size_t c = msg[pos];
+    while (c - 1 < 63) { // a label of 1..63 octets
+        pos += 1 + c;
+        if (pos >= stop) return pos >= too_long_at ? Malformed::name_too_long : Malformed::name_truncated;
+        ++labels;
+        c = msg[pos];
+        out[pos - from] = '.';
+    }
+    if (pos == run) return Malformed::none;
+    if (text_len != 0) out[0] = '.'; // the run's first length octet, after earlier labels
+    const std::size_t len = pos - from;
+    if (len > eager) {
+        // A longer run: copied whole now, then each copied length octet
+        // (it says where the next one is) becomes a dot.
+        copy_bytes(out, msg + from, len);
+        for (char *dot = out + (text_len == 0 ? msg[run] : 0), *end = out + len; dot < end;) {
+            std::size_t label = uint8_t(*dot);
+            *dot = '.';
+            dot += 1 + label;
+        }
+    }
+    text_len += len;
+    return Malformed::none;
+}
+
+// The rest of a name whose first run (from `run`) ends at pos with
+// something other than the root octet: pointers are followed run by run.
+// Kept out of line: names in questions are rarely compressed, and the
+// pointer state would crowd the registers of the common path.
+[[gnu::noinline]] NameResult follow_pointers(const uint8_t* msg, std::size_t n, std::size_t run, std::size_t pos,
+                                             DnsName* name, std::size_t text_len, unsigned labels,
+                                             uint16_t& forward_pointers) {
+    const std::size_t next = pos + 2; // after the first pointer: where the record continues
+    int hops = 0;
+    for (;;) {
+        uint8_t c = msg[pos];
+        if (c == 0) break;
+        if ((c & 0xC0) != 0xC0) return {Malformed::name_bad_label_type};
+        std::size_t target;
+        if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
+        if (++hops > kMaxPointerHops) return {Malformed::name_pointer_loop};
+        // A target inside the run just read (or on the pointer) would loop.
+        if (target >= run && target <= pos) return {Malformed::name_pointer_loop};
+        if (target > pos) ++forward_pointers;
+        // Other jumps (into regions seen earlier by a forward jump) are
+        // bounded by the hop limit and the name length.
+        pos = run = target;
+        if (Malformed m = read_run(msg, n, pos, name, text_len, labels); m != Malformed::none) return {m};
+    }
+    name->len = uint16_t(text_len);
+    name->labels = uint8_t(labels);
+    return {Malformed::none, next};
+}
+
+// Reads and expands the name at `start` (callers pass start < n) into `name`.
 NameResult read_name(const uint8_t* msg, std::size_t n, std::size_t start, DnsName* name,
                      uint16_t& forward_pointers) {
     std::size_t pos = start;
-    std::size_t next = 0;          // set at the first pointer: where the record continues
-    std::size_t segment_start = start; // contiguous run being read since the last jump
-    std::size_t wire_len = 1;      // the final root octet
-    int hops = 0;
-    uint16_t text_len = 0;
-    uint8_t labels = 0;
-    for (;;) {
-        if (pos >= n) return {Malformed::name_truncated};
-        uint8_t c = msg[pos];
-        uint8_t kind = c & 0xC0;
-        if (kind == 0xC0) {
-            std::size_t target;
-            if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
-            if (next == 0) next = pos + 2;
-            if (++hops > kMaxPointerHops) return {Malformed::name_pointer_loop};
-            if (target >= segment_start && target <= pos) return {Malformed::name_pointer_loop};
-            if (target > pos) ++forward_pointers;
-            // Other jumps (into regions seen earlier by a forward jump) are
-            // bounded by the hop limit and the name length.
-            pos = target;
-            segment_start = target;
-            continue;
-        }
-        if (kind != 0) return {Malformed::name_bad_label_type};
-        if (c == 0) break;
-        wire_len += std::size_t(c) + 1;
-        if (wire_len > kMaxWireName) return {Malformed::name_too_long};
-        if (pos + 1 + c > n) return {Malformed::name_truncated};
-        if (labels != 0) name->text[text_len++] = '.';
-        std::memcpy(name->text + text_len, msg + pos + 1, c);
-        text_len = uint16_t(text_len + c);
-        ++labels;
-        pos += 1 + std::size_t(c);
-    }
-    name->len = text_len;
-    name->labels = labels;
-    return {Malformed::none, next != 0 ? next : pos + 1};
+    std::size_t text_len = 0;
+    unsigned labels = 0;
+    if (Malformed m = read_run(msg, n, pos, name, text_len, labels); m != Malformed::none) return {m};
+    if (msg[pos] != 0) return follow_pointers(msg, n, start, pos, name, text_len, labels, forward_pointers);
+    name->len = uint16_t(text_len);
+    name->labels = uint8_t(labels);
+    return {Malformed::none, pos + 1};
+}
+
+// A name's final pointer at pos when the name is skipped, not followed: it
+// must land after the header, inside the message and not on itself.
+NameResult skip_pointer(const uint8_t* msg, std::size_t n, std::size_t pos) {
+    std::size_t target;
+    if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
+    if (target == pos) return {Malformed::name_pointer_loop};
+    return {Malformed::none, pos + 2};
 }
 
 // Finds where the name at `pos` ends without following its pointer: labels
-// in place are checked (type, length, bounds); a final pointer must land
-// after the header, inside the message and not on itself.
-NameResult skip_name(const uint8_t* msg, std::size_t n, std::size_t pos) {
+// in place are checked (type, length, bounds), a final pointer as above.
+NameResult skip_labels(const uint8_t* msg, std::size_t n, std::size_t pos) {
     std::size_t wire_len = 1;
     for (;;) {
         if (pos >= n) return {Malformed::name_truncated};
         uint8_t c = msg[pos];
         uint8_t kind = c & 0xC0;
-        if (kind == 0xC0) {
-            std::size_t target;
-            if (Malformed m = pointer_target(msg, n, pos, target); m != Malformed::none) return {m};
-            if (target == pos) return {Malformed::name_pointer_loop};
-            return {Malformed::none, pos + 2};
-        }
+        if (kind == 0xC0) return skip_pointer(msg, n, pos);
         if (kind != 0) return {Malformed::name_bad_label_type};
         if (c == 0) return {Malformed::none, pos + 1};
         wire_len += std::size_t(c) + 1;
         if (wire_len > kMaxWireName) return {Malformed::name_too_long};
         pos += 1 + std::size_t(c);
     }
+}
+
+// skip_labels for pos < n, with the common record owners settled without a
+// call: a single pointer (answers) or the root (OPT).
+inline NameResult skip_name(const uint8_t* msg, std::size_t n, std::size_t pos) {
+    const uint8_t c = msg[pos];
+    if (c >= 0xC0) return skip_pointer(msg, n, pos);
+    if (c == 0) return {Malformed::none, pos + 1};
+    return skip_labels(msg, n, pos);
 }
 
 struct Record {
@@ -197,21 +288,41 @@ void reset(DnsMessage& out) {
     out.section_error = Malformed::none;
 }
 
+// Reads question i at pos; on success pos moves past it and, for the first
+// kMaxQuestionsKept, the question is stored and counted in questions_kept.
+inline Malformed read_question(const uint8_t* msg, std::size_t n, std::size_t& pos, uint32_t i, DnsMessage& out) {
+    if (pos >= n) return Malformed::dns_count_overflow;
+    if (i >= uint32_t(kMaxQuestionsKept)) {
+        NameResult r = skip_name(msg, n, pos);
+        if (r.error != Malformed::none) return r.error;
+        if (r.next + 4 > n) return Malformed::dns_question_truncated;
+        pos = r.next + 4;
+        return Malformed::none;
+    }
+    DnsQuestion& q = out.questions[i];
+    NameResult r = read_name(msg, n, pos, &q.name, out.forward_pointers);
+    if (r.error != Malformed::none) return r.error;
+    if (r.next + 4 > n) return Malformed::dns_question_truncated;
+    q.qtype = rd16(msg + r.next);
+    q.qclass = rd16(msg + r.next + 2);
+    out.questions_kept = uint8_t(i + 1);
+    pos = r.next + 4;
+    return Malformed::none;
+}
+
 // Answer, authority and additional sections: fills the summary and EDNS.
 // Any error here is a section error: the header and questions stand.
+// The sections are read as one sequence of records (a query has none).
 Malformed read_sections(const uint8_t* msg, std::size_t n, std::size_t pos, DnsMessage& out) {
-    const uint16_t counts[3] = {out.ancount, out.nscount, out.arcount};
-    for (int section = 0; section < 3; ++section) {
-        for (uint32_t i = 0; i < counts[section]; ++i) {
-            Record rr;
-            Malformed m = read_record(msg, n, pos, rr);
-            if (m != Malformed::none) return m;
-            if (section == 0) m = count_answer(msg, rr, out);
-            else if (rr.type == kTypeOpt && !out.has_edns) {
-                m = read_opt(msg, rr, out);
-            }
-            if (m != Malformed::none) return m;
-        }
+    const uint32_t answers = out.ancount;
+    const uint32_t records = answers + out.nscount + out.arcount;
+    for (uint32_t i = 0; i < records; ++i) {
+        Record rr;
+        Malformed m = read_record(msg, n, pos, rr);
+        if (m != Malformed::none) return m;
+        if (i < answers) m = count_answer(msg, rr, out);
+        else if (rr.type == kTypeOpt && !out.has_edns) m = read_opt(msg, rr, out);
+        if (m != Malformed::none) return m;
     }
     return Malformed::none;
 }
@@ -224,43 +335,17 @@ Malformed decode_dns(std::span<const uint8_t> span, DnsMessage& out) {
     std::size_t n = span.size();
     if (n < kHeaderLen) return Malformed::dns_short_header;
     out.id = rd16(msg);
-    uint8_t f1 = msg[2], f2 = msg[3];
-    out.qr = f1 & 0x80;
-    out.opcode = (f1 >> 3) & 0x0F;
-    out.aa = f1 & 0x04;
-    out.tc = f1 & 0x02;
-    out.rd = f1 & 0x01;
-    out.ra = f2 & 0x80;
-    out.z = f2 & 0x40;
-    out.ad = f2 & 0x20;
-    out.cd = f2 & 0x10;
-    out.rcode = f2 & 0x0F;
+    out.flags = rd16(msg + 2);
+    out.rcode = out.flags & 0x0F;
     out.qdcount = rd16(msg + 4);
     out.ancount = rd16(msg + 6);
     out.nscount = rd16(msg + 8);
     out.arcount = rd16(msg + 10);
 
+    const uint32_t qdcount = out.qdcount;
     std::size_t pos = kHeaderLen;
-    for (uint32_t i = 0; i < out.qdcount; ++i) {
-        Malformed m = Malformed::none;
-        if (pos >= n) {
-            m = Malformed::dns_count_overflow;
-        } else {
-            bool keep = i < uint32_t(kMaxQuestionsKept);
-            DnsQuestion* q = keep ? &out.questions[i] : nullptr;
-            NameResult r = keep ? read_name(msg, n, pos, &q->name, out.forward_pointers) : skip_name(msg, n, pos);
-            m = r.error;
-            if (m == Malformed::none && r.next + 4 > n) m = Malformed::dns_question_truncated;
-            if (m == Malformed::none) {
-                if (keep) {
-                    q->qtype = rd16(msg + r.next);
-                    q->qclass = rd16(msg + r.next + 2);
-                    out.questions_kept = uint8_t(i + 1);
-                }
-                pos = r.next + 4;
-            }
-        }
-        if (m != Malformed::none) {
+    for (uint32_t i = 0; i < qdcount; ++i) {
+        if (Malformed m = read_question(msg, n, pos, i, out); m != Malformed::none) {
             // A bad first question rejects the message; a bad later one
             // leaves the earlier questions reported with a section error.
             if (i == 0) return m;

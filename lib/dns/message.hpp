@@ -30,8 +30,10 @@ inline constexpr int kMaxQuestionsKept = 4; // more are counted (qdcount) but no
 
 struct DnsMessage {
     uint16_t id = 0;
-    bool qr = false, aa = false, tc = false, rd = false, ra = false, z = false, ad = false, cd = false;
-    uint8_t opcode = 0;
+    // Header octets 2-3 as sent (QR, opcode, AA, TC, RD; RA, Z, AD, CD,
+    // RCODE), kept whole: one store per message instead of nine; the
+    // accessors below read the fields.
+    uint16_t flags = 0;
     uint16_t rcode = 0; // 12-bit extended rcode when OPT is present
     uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
 
@@ -39,17 +41,29 @@ struct DnsMessage {
     DnsQuestion questions[kMaxQuestionsKept];
 
     // Response summary for detectors (answer section only unless noted).
+    // Fields from here on are reset per message; their order leaves no
+    // padding between them, so the reset is a few wide stores.
     uint16_t answers_decoded = 0;
     uint16_t answer_a = 0, answer_aaaa = 0, answer_ptr = 0, answer_soa = 0, answer_ns = 0;
+    uint16_t edns_udp_size = 0;
     bool chaos_txt_answer = false;   // TXT in class CH answered (version disclosed)
     bool has_edns = false, edns_do = false;
-    uint16_t edns_udp_size = 0;
     uint8_t edns_version = 0;
 
     uint16_t forward_pointers = 0;   // legal but unusual; counted in the kept (expanded) names
     // Set when the question decoded but a later section is corrupt: the
     // question is still reported (a corrupt additional must not hide it).
     Malformed section_error = Malformed::none;
+
+    bool qr() const { return flags & 0x8000; }
+    uint8_t opcode() const { return uint8_t(flags >> 11 & 0x0F); }
+    bool aa() const { return flags & 0x0400; }
+    bool tc() const { return flags & 0x0200; }
+    bool rd() const { return flags & 0x0100; }
+    bool ra() const { return flags & 0x0080; }
+    bool z() const { return flags & 0x0040; }
+    bool ad() const { return flags & 0x0020; }
+    bool cd() const { return flags & 0x0010; }
 };
 
 // Decodes msg. Returns none when at least the header and every question kept

@@ -27,15 +27,15 @@ TEST(Message, HeaderFieldsAndQuestion) {
     append(msg, question("StratoLab.org", 6));
     ASSERT_EQ(decode_dns(msg, m), Malformed::none);
     EXPECT_EQ(m.id, 0xBEEF);
-    EXPECT_FALSE(m.qr);
-    EXPECT_EQ(m.opcode, 5);
-    EXPECT_TRUE(m.aa);
-    EXPECT_FALSE(m.tc);
-    EXPECT_TRUE(m.rd);
-    EXPECT_FALSE(m.ra);
-    EXPECT_TRUE(m.z);
-    EXPECT_TRUE(m.ad);
-    EXPECT_TRUE(m.cd);
+    EXPECT_FALSE(m.qr());
+    EXPECT_EQ(m.opcode(), 5);
+    EXPECT_TRUE(m.aa());
+    EXPECT_FALSE(m.tc());
+    EXPECT_TRUE(m.rd());
+    EXPECT_FALSE(m.ra());
+    EXPECT_TRUE(m.z());
+    EXPECT_TRUE(m.ad());
+    EXPECT_TRUE(m.cd());
     EXPECT_EQ(m.rcode, 3);
     ASSERT_EQ(m.questions_kept, 1);
     EXPECT_EQ(m.questions[0].name.view(), "StratoLab.org"); // case kept
@@ -105,7 +105,7 @@ TEST(Message, AnswerSummary) {
     append(msg, rr(6, 1, 60, soa));
     append(msg, rr(16, 1, 60, {3, 'a', 'b', 'c'})); // TXT in IN: not a disclosure
     ASSERT_EQ(decode_dns(msg, m), Malformed::none);
-    EXPECT_TRUE(m.qr);
+    EXPECT_TRUE(m.qr());
     EXPECT_EQ(m.answers_decoded, 7);
     EXPECT_EQ(m.answer_a, 1);
     EXPECT_EQ(m.answer_aaaa, 1);
@@ -260,4 +260,72 @@ TEST(Message, ClientSubnetPrefixChecked) { // zeek dns-edns-ecs-weirds
         EXPECT_TRUE(m.has_edns);
         EXPECT_EQ(m.section_error, Malformed::edns_bad_option);
     }
+}
+
+TEST(Message, SectionsKeepTheirRoles) {
+    // Records after the answers are not counted as answers; an OPT among the
+    // answers is not EDNS; the first OPT in authority or additional is.
+    DnsMessage m;
+    Bytes msg = dns_header(7, 0x8180, 1, 2, 1, 3);
+    append(msg, question("example.com", 1));
+    append(msg, opt(1400, 0, 0, true, {}));          // answer 1: counted, not EDNS
+    append(msg, rr(1, 1, 60, {1, 2, 3, 4}));         // answer 2
+    append(msg, rr(1, 1, 60, {5, 6, 7, 8}));         // authority: not counted
+    append(msg, rr(28, 1, 60, Bytes(16, 0)));        // additional: not counted
+    append(msg, opt(1232, 0, 0, false, {}));         // additional: the EDNS
+    append(msg, opt(512, 0, 1, true, {}));           // a second OPT: ignored
+    ASSERT_EQ(decode_dns(msg, m), Malformed::none);
+    EXPECT_EQ(m.answers_decoded, 2);
+    EXPECT_EQ(m.answer_a, 1);
+    EXPECT_EQ(m.answer_aaaa, 0);
+    EXPECT_TRUE(m.has_edns);
+    EXPECT_EQ(m.edns_udp_size, 1232);
+    EXPECT_FALSE(m.edns_do);
+    EXPECT_EQ(m.edns_version, 0);
+    EXPECT_EQ(m.section_error, Malformed::none);
+    // An OPT first in the authority section is the EDNS too.
+    Bytes auth = dns_header(7, 0x8180, 1, 0, 1, 0);
+    append(auth, question("example.com", 1));
+    append(auth, opt(4096, 0, 0, true, {}));
+    ASSERT_EQ(decode_dns(auth, m), Malformed::none);
+    EXPECT_TRUE(m.has_edns);
+    EXPECT_EQ(m.edns_udp_size, 4096);
+}
+
+TEST(Message, RecordOwnerNamesSkippedWithChecks) {
+    // Owners are skipped, not expanded: a pointer (the common case), the
+    // root, labels in place, and each way they can be bad.
+    auto response = [](const Bytes& owner) {
+        Bytes msg = dns_header(8, 0x8180, 1, 1);
+        append(msg, question("a.com", 1));
+        append(msg, rr(1, 1, 60, {1, 2, 3, 4}, owner));
+        return msg;
+    };
+    DnsMessage m;
+    for (const Bytes& good : {Bytes{0xC0, 12}, Bytes{0}, wire_name("b.a.com"), Bytes{1, 'b', 0xC0, 12}}) {
+        ASSERT_EQ(decode_dns(response(good), m), Malformed::none);
+        EXPECT_EQ(m.answer_a, 1);
+        EXPECT_EQ(m.section_error, Malformed::none);
+    }
+    const std::size_t owner_at = 12 + 11;
+    struct Bad {
+        Bytes owner;
+        Malformed verdict;
+    };
+    for (const Bad& bad : {Bad{{0xC0, uint8_t(owner_at)}, Malformed::name_pointer_loop},       // itself
+                           Bad{{0xC0, 0x0B}, Malformed::name_pointer_into_header},
+                           Bad{{0xC1, 0xFF}, Malformed::name_truncated},                      // past the end
+                           Bad{{0x40, 0}, Malformed::name_bad_label_type},
+                           Bad{{0x80, 0}, Malformed::name_bad_label_type},
+                           Bad{{1, 'b', 0xC0, uint8_t(owner_at + 2)}, Malformed::name_pointer_loop}}) {
+        ASSERT_EQ(decode_dns(response(bad.owner), m), Malformed::none);
+        EXPECT_EQ(m.answers_decoded, 0);
+        EXPECT_EQ(m.section_error, bad.verdict);
+    }
+    // Half a pointer as the last octet of the message.
+    Bytes cut = dns_header(8, 0x8180, 1, 1);
+    append(cut, question("a.com", 1));
+    append(cut, {0xC0});
+    ASSERT_EQ(decode_dns(cut, m), Malformed::none);
+    EXPECT_EQ(m.section_error, Malformed::name_truncated);
 }

@@ -199,3 +199,152 @@ TEST(Name, NamesNotKeptAreSkippedInPlaceWithRangeChecks) {
     ASSERT_EQ(decode_question(reserved, m, kMaxQuestionsKept + 1), Malformed::none);
     EXPECT_EQ(m.section_error, Malformed::name_bad_label_type);
 }
+
+// The reader checks a run of in-place labels, then copies it at once and turns
+// its length octets into dots: these pin the edges of that scheme.
+
+TEST(Name, EveryTextLengthCopiedExactly) { // copy sizes 1..253, many labels and one
+    DnsMessage m;
+    for (std::size_t len = 1; len <= 253; ++len) {
+        std::string dotted;
+        for (std::size_t i = 0; i < len; ++i) dotted += (i % 7 == 6 && i + 1 < len) ? '.' : char('a' + i % 26);
+        ASSERT_EQ(decode_question(with_type(wire_name(dotted)), m), Malformed::none) << len;
+        EXPECT_EQ(m.questions[0].name.view(), dotted);
+        if (len > 63) continue;
+        std::string one(len, 'q');
+        one[0] = 'A';
+        one[len - 1] = 'Z';
+        ASSERT_EQ(decode_question(with_type(wire_name(one)), m), Malformed::none) << len;
+        EXPECT_EQ(m.questions[0].name.view(), one);
+        EXPECT_EQ(m.questions[0].name.labels, 1);
+    }
+}
+
+TEST(Name, SixtyThreeOctetLabelKeptSixtyFourIsAReservedType) {
+    DnsMessage m;
+    std::string l63(63, 'x');
+    ASSERT_EQ(decode_question(with_type(wire_name("a." + l63 + ".b")), m), Malformed::none);
+    EXPECT_EQ(m.questions[0].name.view(), "a." + l63 + ".b");
+    EXPECT_EQ(m.questions[0].name.labels, 3);
+    Bytes l64 = {1, 'a', 64};
+    l64.insert(l64.end(), 64, 'x');
+    append(l64, {0});
+    EXPECT_EQ(decode_question(with_type(l64), m), Malformed::name_bad_label_type);
+}
+
+TEST(Name, LabelsEndingAtTheSpanEnd) {
+    DnsMessage m;
+    // The last label fills the span: no room for the root octet.
+    EXPECT_EQ(decode_question({3, 'w', 'w', 'w', 2, 'a', 'b'}, m), Malformed::name_truncated);
+    // The last label runs one octet past the span.
+    EXPECT_EQ(decode_question({3, 'w', 'w', 'w', 3, 'a', 'b'}, m), Malformed::name_truncated);
+    // The root octet is the last octet of the span: the name stands, the
+    // question's type and class are missing.
+    EXPECT_EQ(decode_question({3, 'w', 'w', 'w', 2, 'a', 'b', 0}, m), Malformed::dns_question_truncated);
+    // A run reached by a pointer whose root is the span's last octet.
+    Bytes body = {0xC0, 18, 0, 1, 0, 1, 3, 'w', 'w', 'w', 2, 'a', 'b', 0};
+    ASSERT_EQ(decode_question(body, m), Malformed::none);
+    EXPECT_EQ(m.questions[0].name.view(), "www.ab");
+    // ... and the same run one octet short.
+    body.pop_back();
+    EXPECT_EQ(decode_question(body, m), Malformed::name_truncated);
+}
+
+TEST(Name, TooLongReportedBeforeTruncatedAsLabelByLabel) {
+    DnsMessage m;
+    std::string l63(63, 'x');
+    // Four 63-octet labels: the fourth passes 255 octets and also runs past
+    // the span's end; the length is the first fault a label-by-label reader meets.
+    Bytes body = wire_name(l63 + "." + l63 + "." + l63 + "." + l63);
+    body.resize(body.size() - 10);
+    EXPECT_EQ(decode_question(body, m), Malformed::name_too_long);
+    // Cut inside the third label (still within 255): truncated.
+    body.resize(64 * 2 + 10);
+    EXPECT_EQ(decode_question(body, m), Malformed::name_truncated);
+}
+
+TEST(Name, LengthLimitCountedAcrossPointerJumps) {
+    DnsMessage m;
+    std::string l63(63, 'x');
+    // Q1 at 12 holds "y{61}.x{63}" (126 wire octets without its root).
+    // Q2: two 63-octet labels then a pointer to Q1: 64+64+126+1 = 255 octets.
+    Bytes body = with_type(wire_name(std::string(61, 'y') + "." + l63));
+    Bytes second = wire_name(l63 + "." + l63);
+    second.back() = 0xC0;
+    second.push_back(12);
+    append(body, with_type(second));
+    ASSERT_EQ(decode_question(body, m, 2), Malformed::none);
+    ASSERT_EQ(m.questions_kept, 2);
+    EXPECT_EQ(m.questions[1].name.len, 253);
+    EXPECT_EQ(m.questions[1].name.view(), l63 + "." + l63 + "." + std::string(61, 'y') + "." + l63);
+    EXPECT_EQ(m.questions[1].name.labels, 4);
+    // One octet more in Q1's first label: 256.
+    Bytes over = with_type(wire_name(std::string(62, 'y') + "." + l63));
+    append(over, with_type(second));
+    ASSERT_EQ(decode_question(over, m, 2), Malformed::none);
+    EXPECT_EQ(m.questions_kept, 1);
+    EXPECT_EQ(m.section_error, Malformed::name_too_long);
+}
+
+TEST(Name, RunsJoinedWithDotsAcrossPointers) {
+    DnsMessage m;
+    // Q1 "b.c.example" at 12. Q2 "x.y" + pointer to Q1's "c.example" (at 14).
+    Bytes body = with_type(wire_name("b.c.example"));
+    append(body, with_type({1, 'x', 1, 'y', 0xC0, 14}));
+    // Q3: a pointer straight to Q2's name, then nothing in place.
+    append(body, with_type({0xC0, 29}));
+    ASSERT_EQ(decode_question(body, m, 3), Malformed::none);
+    ASSERT_EQ(m.questions_kept, 3);
+    EXPECT_EQ(m.questions[1].name.view(), "x.y.c.example");
+    EXPECT_EQ(m.questions[1].name.labels, 4);
+    EXPECT_EQ(m.questions[2].name.view(), "x.y.c.example");
+    EXPECT_EQ(m.questions[2].name.labels, 4);
+}
+
+TEST(Name, PointerHopBoundIsExact) {
+    // Q1 at 12 is a forward pointer to the last of a chain of backward
+    // pointers placed after the question, each to the one before; the first
+    // of them points at the name "a" at 18. Hops: Q1's pointer + the chain.
+    auto chain = [](int pointers) {
+        Bytes msg = dns_header(1, 0x0100, 1);
+        std::size_t first = 21, last = first + 2 * std::size_t(pointers - 1);
+        append(msg, {uint8_t(0xC0 | last >> 8), uint8_t(last), 0, 1, 0, 1}); // 12..17
+        append(msg, {1, 'a', 0});                                             // 18..20
+        for (int k = 0; k < pointers; ++k) {
+            std::size_t to = k == 0 ? 18 : first + 2 * std::size_t(k - 1);
+            append(msg, {uint8_t(0xC0 | to >> 8), uint8_t(to)});
+        }
+        return msg;
+    };
+    DnsMessage m;
+    ASSERT_EQ(decode_dns(chain(127), m), Malformed::none); // 128 hops
+    EXPECT_EQ(m.questions[0].name.view(), "a");
+    EXPECT_EQ(m.forward_pointers, 1);
+    EXPECT_EQ(decode_dns(chain(128), m), Malformed::name_pointer_loop); // 129
+}
+
+TEST(Name, TextNeverWrittenPastTheLongestName) {
+    // The reader copies ahead of its checks; every write stays below the
+    // 253 characters of the longest legal name.
+    std::string l63(63, 'x');
+    Bytes longest = with_type(wire_name(l63 + "." + l63 + "." + l63 + "." + std::string(61, 'y')));
+    Bytes one_over = with_type(wire_name(l63 + "." + l63 + "." + l63 + "." + std::string(62, 'y')));
+    Bytes across = with_type(wire_name(std::string(61, 'y') + "." + l63)); // Q2 adds 128 + pointer
+    Bytes second = wire_name(l63 + "." + l63);
+    second.back() = 0xC0;
+    second.push_back(12);
+    append(across, with_type(second));
+    Bytes chars_127;
+    for (int i = 0; i < 127; ++i) append(chars_127, {1, 'a'});
+    append(chars_127, {0, 0, 1, 0, 1});
+    for (const auto& [body, qd] : {std::pair{longest, 1}, std::pair{one_over, 1}, std::pair{across, 2},
+                                   std::pair{chars_127, 1}}) {
+        DnsMessage m;
+        for (auto& q : m.questions) q.name.text[254] = q.name.text[255] = '#';
+        decode_question(body, m, uint16_t(qd));
+        for (auto& q : m.questions) {
+            EXPECT_EQ(q.name.text[254], '#');
+            EXPECT_EQ(q.name.text[255], '#');
+        }
+    }
+}
