@@ -38,7 +38,7 @@ void Emitter::build_and_send(shm::Detector d, const Observation& o, const state:
     r.window_s = thresholds_.window_s;
     r.detector = uint8_t(d);
     r.worker = worker_;
-    if (o.internal_zone >= 0) r.flags |= shm::kFlagInternalZone;
+    if (o.name().internal_zone >= 0) r.flags |= shm::kFlagInternalZone;
     if (o.internal_server) r.flags |= shm::kFlagInternalServer;
     if (o.external_client) r.flags |= shm::kFlagExternalClient;
     if (d == shm::Detector::MISCONF) r.flags |= shm::kFlagMisconfig;

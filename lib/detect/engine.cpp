@@ -65,6 +65,14 @@ void roll_window(state::ClientState& c, uint64_t ts_ns, const config::Detectors&
 }
 } // namespace
 
+const NameVerdict& Engine::lookup_verdict(void* self, const dns::DnsQuestion* q) {
+    static constexpr NameVerdict kNoQuestion{};
+    if (!q) return kNoQuestion;
+    auto& e = *static_cast<Engine*>(self);
+    std::string_view name = q->name.view();
+    return e.verdicts_.get(name, [&] { return name_verdict(name, e.matcher_.match(name), e.site_); });
+}
+
 void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg,
                      const SteeredClient* steered) {
     bool src_is_client = client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr());
@@ -78,12 +86,10 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
 
     const dns::DnsQuestion* q = msg.questions_kept ? &msg.questions[0] : nullptr;
     std::string_view qname = q ? q->name.view() : std::string_view{};
-    static constexpr NameVerdict kNoQuestion{};
-    const NameVerdict& verdict =
-        q ? verdicts_.get(qname, [&] { return name_verdict(qname, matcher_.match(qname), site_); }) : kNoQuestion;
+    LazyVerdict verdict(&Engine::lookup_verdict, this, q);
     rules::Match match{};
     if (q && !msg.qr()) {
-        match = verdict.match;
+        match = verdict.get().match;
         if (match.categories & (1u << unsigned(rules::Category::pdns))) ++counters_.rule_hits_pdns;
         if (match.categories & (1u << unsigned(rules::Category::sensitive))) ++counters_.rule_hits_sens;
     }
@@ -98,8 +104,6 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
                   q ? q->qtype : uint16_t(0),
                   q ? q->qclass : uint16_t(0),
                   match,
-                  verdict.internal_zone,
-                  verdict.allowed_domain,
                   !site_.internal_address(client),
                   site_.dns_server(server),
                   verdict};

@@ -55,6 +55,9 @@ public:
     const state::ClientTable& clients() const { return clients_; }
 
 private:
+    // LazyVerdict's lookup (observation.hpp): the cached verdict of q's name.
+    static const NameVerdict& lookup_verdict(void* self, const dns::DnsQuestion* q);
+
     const config::Config& cfg_;
     config::Detectors thresholds_; // the emitter refers to this copy
     Site site_;

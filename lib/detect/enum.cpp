@@ -10,12 +10,12 @@ namespace recontap::detect {
 // The base domain and both hashes come with the name's cached verdict
 // (name_verdict() in site.cpp): worked out once per distinct name.
 void detect_enum(const Observation& o, state::ClientState& c, Emitter& e) {
-    if (!o.is_query() || o.qname.empty() || o.allowed_domain || o.name.under_arpa) return;
-    std::string_view base = o.qname.substr(o.name.base_begin, o.name.base_len);
+    if (!o.is_query() || o.qname.empty() || o.name().allowed_domain || o.name().under_arpa) return;
+    std::string_view base = o.qname.substr(o.name().base_begin, o.name().base_len);
     if (base.size() == o.qname.size()) return; // the base itself: not a subdomain
     // 32 bits tell a client's two slots apart: a clash needs two bases
     // colliding for one client in one window (about 1 in 4 billion).
-    uint32_t bh = uint32_t(o.name.base_hash);
+    uint32_t bh = uint32_t(o.name().base_hash);
     state::DomainSlot* slot = nullptr;
     for (auto& s : c.domains)
         if (s.base_hash == bh) slot = &s;
@@ -27,7 +27,7 @@ void detect_enum(const Observation& o, state::ClientState& c, Emitter& e) {
         slot->names_set = 0;
         slot->names.clear();
     }
-    if (!slot->names.add(o.name.name_hash)) return; // name (or its bit) seen: the count stands
+    if (!slot->names.add(o.name().name_hash)) return; // name (or its bit) seen: the count stands
     uint32_t distinct = state::DistinctCounter::estimate_for(++slot->names_set);
     if (distinct < e.thresholds().enum_distinct) return;
     char detail[48];

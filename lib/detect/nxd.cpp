@@ -3,7 +3,6 @@
 // typos stays quiet. *.arpa and allowlisted domains are left out, as Splunk's
 // and Sentinel's published searches do (mail servers' PTR and DNSBL checks).
 #include "detect/detectors.hpp"
-#include "detect/site.hpp"
 
 namespace recontap::detect {
 
@@ -12,7 +11,7 @@ bool failure(uint16_t rcode) { return rcode == 3 || rcode == 2 || rcode == 5; }
 } // namespace
 
 void detect_nxd(const Observation& o, state::ClientState& c, Emitter& e) {
-    if (o.is_query() || !failure(o.msg.rcode) || o.allowed_domain || name_under(o.qname, "arpa")) return;
+    if (o.is_query() || !failure(o.msg.rcode) || o.name().allowed_domain || o.name().under_arpa) return;
     ++c.failures;
     if (o.msg.rcode == 3) ++c.nxdomain;
     const auto& t = e.thresholds();

@@ -11,6 +11,25 @@
 
 namespace recontap::detect {
 
+// qname's facts from the worker's verdict cache (rule match, internal zone,
+// allow-list, base domain, hashes), looked up the first time a detector asks:
+// every query needs them, most responses (NOERROR, nothing fired) none.
+class LazyVerdict {
+public:
+    using Lookup = const NameVerdict& (*)(void* owner, const dns::DnsQuestion* q);
+    LazyVerdict(Lookup lookup, void* owner, const dns::DnsQuestion* q) : lookup_(lookup), owner_(owner), q_(q) {}
+    const NameVerdict& get() const {
+        if (!verdict_) verdict_ = &lookup_(owner_, q_);
+        return *verdict_;
+    }
+
+private:
+    Lookup lookup_;
+    void* owner_;
+    const dns::DnsQuestion* q_; // the first question; null when none
+    mutable const NameVerdict* verdict_ = nullptr;
+};
+
 struct Observation {
     uint64_t ts_ns;
     const dns::PacketView& pkt;
@@ -21,12 +40,13 @@ struct Observation {
     std::string_view qname;      // first question ("" when none)
     uint16_t qtype, qclass;
     rules::Match match;          // rule hits of qname (queries only)
-    int internal_zone;           // index of the internal zone qname is under, -1 if none
-    bool allowed_domain;         // qname under an allowlisted (CDN/OS/AV) domain
     bool external_client;        // client outside internal_networks
     bool internal_server;        // server is a configured internal DNS server
-    const NameVerdict& name;     // qname's cached facts (base domain, hashes); default when no question
+    const LazyVerdict& verdict;
     bool is_query() const { return !msg.qr(); }
+    // qname's facts: internal_zone (index, -1 if none), allowed_domain, base
+    // domain, hashes; the defaults when there is no question.
+    const NameVerdict& name() const { return verdict.get(); }
 };
 
 } // namespace recontap::detect

@@ -59,7 +59,7 @@ void ptr_sweep(const Observation& o, state::ClientState& c, Emitter& e) {
 // force) where a domain member asks a handful. Distinct names in a 128-bit
 // linear-counting bitmap; the estimate is only worked out on an SRV query.
 void srv_breadth(const Observation& o, state::ClientState& c, Emitter& e) {
-    const uint64_t bit = o.name.name_hash & 127;
+    const uint64_t bit = o.name().name_hash & 127;
     c.srv_names[bit >> 6] |= uint64_t(1) << (bit & 63);
     const unsigned set = unsigned(std::popcount(c.srv_names[0]) + std::popcount(c.srv_names[1]));
     const unsigned threshold = e.thresholds().srv_breadth_names;
