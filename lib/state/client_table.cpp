@@ -5,6 +5,8 @@
 #include <new>
 #include <stdexcept>
 
+#include <sys/mman.h>
+
 namespace recontap::state {
 
 namespace {
@@ -29,9 +31,20 @@ void ClientTable::FreeDeleter::operator()(ClientState* p) const { std::free(p); 
 ClientTable::ClientTable(std::size_t capacity, unsigned ipv6_prefix) : mask_(capacity - 1), ipv6_prefix_(ipv6_prefix) {
     if (capacity < kProbe || (capacity & (capacity - 1)) != 0)
         throw std::invalid_argument("client table capacity must be a power of two >= 8");
-    void* p = std::aligned_alloc(alignof(ClientState), capacity * sizeof(ClientState));
+    // Every message reads a random slot of a table far larger than what the
+    // TLB maps in 4 KiB pages (65,536 clients are 20 MiB, 5,120 pages): in
+    // 2 MiB pages a lookup no longer waits for a page walk as well as for
+    // the slot (perf/README.md). A table of whole 2 MiB pages, aligned to
+    // one, is offered to the kernel as transparent huge pages; where it
+    // declines, the table is the same in 4 KiB pages.
+    constexpr std::size_t kHugePage = std::size_t(2) << 20;
+    const std::size_t bytes = capacity * sizeof(ClientState);
+    const bool huge = bytes >= kHugePage;
+    void* p = huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) & ~(kHugePage - 1))
+                   : std::aligned_alloc(alignof(ClientState), bytes);
     if (!p) throw std::bad_alloc();
-    std::memset(p, 0, capacity * sizeof(ClientState)); // touch now, not on the packet path
+    if (huge) ::madvise(p, bytes, MADV_HUGEPAGE); // advice only: its failure changes nothing but speed
+    std::memset(p, 0, bytes);                     // touch now, not on the packet path
     slots_.reset(static_cast<ClientState*>(p));
 }
 
