@@ -2,7 +2,7 @@
 
 Zipf over 100k names, 60 % queries / 40 % responses (two in three queries are
 answered), 3 % of responses NXDOMAIN, 5 % of queries naming a rule (a
-passive-DNS provider or a sensitive label), 20 % IPv6, 50k clients, 200k
+passive-DNS provider or a sensitive label), 20 % IPv6, 200k clients, 200k
 packets a second of packet time. Frames are assembled from pre-encoded parts
 with struct and written in blocks: no per-packet objects beyond the bytes.
 """
@@ -14,7 +14,7 @@ import struct
 from . import benign, site, wire
 
 NAMES = 100_000
-CLIENTS = 50_000
+CLIENTS = 200_000
 PACKETS_PER_SECOND = 200_000
 ZIPF_TABLE_BITS = 18
 
@@ -44,7 +44,7 @@ def _clients(rng):
     out = []
     for i in range(CLIENTS):
         if rng.random() < 0.2:
-            addr = wire.ip_bytes("fd00:0:%x:%x::%x" % (1 + i // 65536, i % 65536, 1 + rng.getrandbits(16)))
+            addr = wire.ip_bytes("fd00:0:%x:%x::%x" % (1 + i // 65536, i % 65536, 1 + rng.getrandbits(16) % 0xffff))  # host 1..ffff
         else:
             addr = wire.ip_bytes("10.%d.%d.%d" % (16 + i // 65024, (i // 254) % 256, 1 + i % 254))
         out.append((addr, wire.mac_of(addr)))
@@ -87,7 +87,7 @@ def write(path, packets, seed):
         return dmac + smac + b"\x86\xdd" + pack_ip6(0x60000000, udp_len, 17, 64, src, dst) + l4
 
     while written < packets:
-        caddr, cmac = clients[getrandbits(16) % CLIENTS]
+        caddr, cmac = clients[int(rand() * CLIENTS)]
         server = servers[len(caddr)][getrandbits(1) % len(servers[len(caddr)])]
         smac = wire.mac_of(server)
         if rand() < 0.05:
