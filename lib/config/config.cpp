@@ -188,6 +188,12 @@ constexpr Field<Config> kDataplane[] = {
          if ((v & (v - 1)) != 0) fail(c, n, "must be a power of two, got " + std::to_string(v));
          o.dataplane.clients_per_worker = v;
      }},
+    {"rx_queues", [](const Ctx& c, const toml::node& n, Config& o) {
+         const std::string v = read_string(c, n);
+         if (v == "one") o.dataplane.rx_queues = RxQueues::one;
+         else if (v == "per_worker") o.dataplane.rx_queues = RxQueues::per_worker;
+         else fail(c, n, "must be \"one\" or \"per_worker\"");
+     }},
     {"burst", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.burst = read_uint(c, n, 1, 512); }},
     {"mbufs", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.mbufs = read_uint(c, n, 1023, 1 << 24); }},
     {"dns_ports", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.dns_ports = read_ports(c, n); }},

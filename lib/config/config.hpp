@@ -56,8 +56,15 @@ struct Mgmt {
     bool operator==(const Mgmt&) const = default;
 };
 
+// Where the workers' frames come from (README "A live tap").
+enum class RxQueues : uint8_t {
+    one,        // the port's one queue, read and steered by the main lcore
+    per_worker, // one queue a worker, each steering what it receives to the client's owner
+};
+
 struct Dataplane {
     uint32_t workers = 1;
+    RxQueues rx_queues = RxQueues::one;    // live [[port]]s only: a capture (-r) is read on one queue
     uint32_t clients_per_worker = 65536;   // client table capacity (power of two)
     uint32_t burst = 32;
     uint32_t mbufs = 8191;

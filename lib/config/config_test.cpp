@@ -36,6 +36,7 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.rules, b.rules);
     EXPECT_EQ(a.detectors, b.detectors);
     EXPECT_EQ(a.dataplane.workers, b.dataplane.workers);
+    EXPECT_EQ(a.dataplane.rx_queues, b.dataplane.rx_queues);
     EXPECT_EQ(a.dataplane.clients_per_worker, b.dataplane.clients_per_worker);
     EXPECT_EQ(a.dataplane.burst, b.dataplane.burst);
     EXPECT_EQ(a.dataplane.mbufs, b.dataplane.mbufs);
@@ -142,6 +143,7 @@ logdir = "/tmp/logs"
 watchlist_file = "/tmp/wl.json"
 [dataplane]
 workers = 4
+rx_queues = "per_worker"
 clients_per_worker = 1024
 burst = 64
 mbufs = 16383
@@ -180,6 +182,7 @@ suppress_s = 0
     EXPECT_EQ(c.mgmt.logdir, "/tmp/logs");
     EXPECT_EQ(c.mgmt.watchlist_file, "/tmp/wl.json");
     EXPECT_EQ(c.dataplane.workers, 4u);
+    EXPECT_EQ(c.dataplane.rx_queues, RxQueues::per_worker);
     EXPECT_EQ(c.dataplane.clients_per_worker, 1024u);
     EXPECT_EQ(c.dataplane.burst, 64u);
     EXPECT_EQ(c.dataplane.mbufs, 16383u);
@@ -222,6 +225,8 @@ TEST(ConfigErrors, ExactMessages) {
               "t.toml:2:21: [site] internal_networks: expected an array, got a string");
     EXPECT_EQ(error_of("[dataplane]\nworkers = 0\n"), "t.toml:2:11: [dataplane] workers: must be from 1 to 64, got 0");
     EXPECT_EQ(error_of("[dataplane]\nworkers = 65\n"), "t.toml:2:11: [dataplane] workers: must be from 1 to 64, got 65");
+    EXPECT_EQ(error_of("[dataplane]\nrx_queues = \"rss\"\n"),
+              "t.toml:2:13: [dataplane] rx_queues: must be \"one\" or \"per_worker\"");
     EXPECT_EQ(error_of("[dataplane]\nclients_per_worker = 1000\n"),
               "t.toml:2:22: [dataplane] clients_per_worker: must be a power of two, got 1000");
     EXPECT_EQ(error_of("[dataplane]\ndns_ports = [53, 0]\n"),

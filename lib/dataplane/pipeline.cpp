@@ -4,6 +4,7 @@
 #include "dataplane/capture_file.hpp"
 #include "dataplane/control.hpp"
 #include "dataplane/daemon_link.hpp"
+#include "dataplane/intake.hpp"
 #include "dataplane/live_settings.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/stats_json.hpp"
@@ -32,7 +33,9 @@ namespace recontap::dataplane {
 
 namespace {
 
-constexpr unsigned kInboxSlots = 1024; // per worker ring between steering and the worker
+// Per worker ring between steering and the worker. per_worker: every worker
+// may fill every inbox, so each holds more bursts.
+constexpr unsigned kInboxSlots = 1024, kInboxSlotsPerWorkerRx = 4096;
 
 std::atomic<bool> g_stop_requested{false}; // set by SIGINT/SIGTERM; the only process-wide state, owned by the program
 
@@ -129,11 +132,16 @@ int run(const RunOptions& opts) {
         PacketClock clock;
         std::vector<Port> ports;
         uint16_t pid;
+        // A capture is read on one queue, whatever rx_queues says: its order is the capture's.
+        const bool per_worker = opts.capture.empty() && s.cfg.dataplane.rx_queues == config::RxQueues::per_worker;
+        const uint16_t rx_queues = per_worker ? uint16_t(n_workers) : 1;
         // Offline input is lossless: the steering loop waits while worker
         // inboxes are full, so the pool must outsize everything the inboxes
-        // can hold, or the port starves and net_pcap drops what it has read.
-        const unsigned mbufs = std::max<unsigned>(s.cfg.dataplane.mbufs, n_workers * kInboxSlots + 4096);
-        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, mbufs, clock));
+        // can hold, or the port starves and net_pcap drops what it has read;
+        // and it fills every receive queue's descriptors.
+        const unsigned inbox_slots = per_worker ? kInboxSlotsPerWorkerRx : kInboxSlots;
+        const unsigned mbufs = std::max<unsigned>(s.cfg.dataplane.mbufs, n_workers * inbox_slots + 4096 + rx_queues * 1024u);
+        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, mbufs, clock, rx_queues));
         if (ports.empty()) throw std::runtime_error("no port came up (check the [[port]] devargs)");
 
         // Rules and thresholds as workers see them; outlives the workers.
@@ -142,14 +150,15 @@ int run(const RunOptions& opts) {
         std::vector<rte_ring*> inboxes;
         std::vector<std::unique_ptr<Worker>> workers;
         for (unsigned w = 0; w < n_workers; ++w) {
-            rte_ring* r = rte_ring_create(("inbox" + std::to_string(w)).c_str(), kInboxSlots, SOCKET_ID_ANY,
-                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
+            rte_ring* r = rte_ring_create(("inbox" + std::to_string(w)).c_str(), inbox_slots, SOCKET_ID_ANY,
+                                          Intake::inbox_flags(per_worker));
             if (!r) throw std::runtime_error("cannot create worker ring");
             inboxes.push_back(r);
             workers.push_back(std::make_unique<Worker>(w, s.cfg, live, region.view(), r, s.capture.link, clock));
         }
-        Steering steering(inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(), ports[0].pool,
-                          clock, s.cfg.dataplane.ipv6_client_prefix);
+        Intake intake(per_worker, ports, inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(),
+                      clock, s.cfg.dataplane.ipv6_client_prefix);
+        intake.attach(workers);
 
         std::atomic<bool> finish{false};
         std::vector<WorkerLaunch> launches;
@@ -158,25 +167,25 @@ int run(const RunOptions& opts) {
         h.dataplane_state.store(uint32_t(shm::DataplaneState::running));
         if (s.spawn) daemon = spawn_daemon(opts.self_exe, opts.config_path, s.logdir, s.shm_name, s.socket_path);
 
-        // Receive and steer until the capture ends (or a signal in live mode).
+        // Receive and steer (or, per_worker, watch the workers do it) until
+        // the capture ends or a signal comes.
         const uint64_t heartbeat_every = rte_get_tsc_hz() / 10;
         uint64_t next_heartbeat = 0, received = 0, last_rx_tsc = rte_rdtsc();
-        rte_mbuf* burst[32];
         while (!g_stop_requested.load(std::memory_order_relaxed)) {
-            for (const Port& p : ports) {
-                uint16_t n = rte_eth_rx_burst(p.id, 0, burst, 32);
-                if (n) {
+            if (intake.main_lcore_reads()) {
+                if (unsigned n = intake.poll()) {
                     received += n;
                     last_rx_tsc = rte_rdtsc();
-                    steering.dispatch(burst, n);
                 }
+            } else {
+                usleep(1000); // nothing to read here: heartbeat and control only
             }
             uint64_t now = rte_rdtsc();
             if (now >= next_heartbeat) {
                 next_heartbeat = now + heartbeat_every;
                 h.dataplane_heartbeat_ns.store(shm::monotonic_ns());
-                h.rx_packets.store(received);
-                h.steer_drops.store(steering.counters().drops);
+                h.rx_packets.store(intake.frames());
+                h.steer_drops.store(intake.drops());
                 h.rx_missed.store(ports_missed(ports));
                 control.poll();
             }
@@ -189,14 +198,15 @@ int run(const RunOptions& opts) {
         }
         finish.store(true, std::memory_order_release);
         rte_eal_mp_wait_lcore();
+        totals.steering = intake.totals();
+        totals.reassembly = intake.reassembly();
+        received = totals.steering.frames;
         h.rx_packets.store(received);
-        h.steer_drops.store(steering.counters().drops);
+        h.steer_drops.store(totals.steering.drops);
         h.dataplane_state.store(uint32_t(shm::DataplaneState::input_done));
 
         totals.port_rx_packets = received;
-        totals.steer_drops = steering.counters().drops;
-        totals.steering = steering.counters();
-        totals.reassembly = steering.reassembly_counters();
+        totals.steer_drops = totals.steering.drops;
         totals.port_missed = ports_missed(ports);
         h.rx_missed.store(totals.port_missed);
         for (const Port& p : ports) rte_eth_dev_stop(p.id);
@@ -215,6 +225,9 @@ int run(const RunOptions& opts) {
                          (unsigned long long)totals.port_missed);
             status = 1;
         }
+    } catch (const PortMismatch& e) { // the configuration asks what the port cannot give: bad input
+        std::fprintf(stderr, "recontap: %s\n", e.what());
+        status = 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "recontap: %s\n", e.what());
         status = 1;

@@ -78,9 +78,10 @@ std::vector<int> packet_sockets_on(unsigned if_index) {
 
 } // namespace
 
-Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
+Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t rx_queues) {
     Port port;
     port.id = id;
+    port.rx_queues = rx_queues;
     port.pool = rte_pktmbuf_pool_create(("mbufs" + std::to_string(id)).c_str(), mbufs, 256, kFrameNotePrivSize,
                                         RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_eth_dev_socket_id(id)) < 0 ? 0 : rte_eth_dev_socket_id(id));
     if (!port.pool) throw std::runtime_error(std::string("mbuf pool: ") + rte_strerror(rte_errno));
@@ -98,14 +99,29 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
         port.hw_timestamps = true;
     }
     if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-    int rc = rte_eth_dev_configure(id, 1, 1, &conf);
-    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": configure: " + rte_strerror(-rc));
+    const std::string name = "port " + std::to_string(id) + " (" + (info.driver_name ? info.driver_name : "?") + ")";
+    if (info.max_rx_queues < rx_queues)
+        throw PortMismatch(name + ": rx_queues = \"per_worker\" needs " + std::to_string(rx_queues) +
+                                 " receive queues, the port has " + std::to_string(info.max_rx_queues) +
+                                 " (net_af_packet: qpairs=" + std::to_string(rx_queues) + "; net_pcap: one rx_pcap a queue)");
+    // Addresses only, not ports: the fragments of a datagram (ports in the
+    // first alone) land on one queue, where that worker reassembles them.
+    const uint64_t rss_ip = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+    if (rx_queues > 1 && rss_ip) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = rss_ip;
+        port.rss = true;
+    }
+    int rc = rte_eth_dev_configure(id, rx_queues, 1, &conf);
+    if (rc < 0) throw std::runtime_error(name + ": configure: " + rte_strerror(-rc));
     uint16_t rxd = 1024, txd = 64;
     rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd);
-    rc = rte_eth_rx_queue_setup(id, 0, rxd, rte_eth_dev_socket_id(id), nullptr, port.pool);
-    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": rx queue: " + rte_strerror(-rc));
+    for (uint16_t q = 0; q < rx_queues; ++q) {
+        rc = rte_eth_rx_queue_setup(id, q, rxd, rte_eth_dev_socket_id(id), nullptr, port.pool);
+        if (rc < 0) throw std::runtime_error(name + ": rx queue " + std::to_string(q) + ": " + rte_strerror(-rc));
+    }
     rc = rte_eth_tx_queue_setup(id, 0, txd, rte_eth_dev_socket_id(id), nullptr);
-    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": tx queue: " + rte_strerror(-rc));
+    if (rc < 0) throw std::runtime_error(name + ": tx queue: " + rte_strerror(-rc));
     if (port.hw_timestamps && rte_mbuf_dyn_rx_timestamp_register(&clock.dynfield_offset, &clock.dynflag) != 0)
         port.hw_timestamps = false;
     // net_pcap registers the Rx timestamp field itself at probe and stamps
@@ -121,7 +137,7 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock) {
         }
     }
     rc = rte_eth_dev_start(id);
-    if (rc < 0) throw std::runtime_error("port " + std::to_string(id) + ": start: " + rte_strerror(-rc));
+    if (rc < 0) throw std::runtime_error(name + ": start: " + rte_strerror(-rc));
     rte_eth_promiscuous_enable(id); // a tap sees other hosts' traffic
 
     clock.tsc_hz = rte_get_tsc_hz();

@@ -5,6 +5,7 @@
 #include <rte_mempool.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ void eal_stop();
 
 struct Port {
     uint16_t id = 0;
+    uint16_t rx_queues = 1;
+    bool rss = false; // the driver spreads frames over the queues by IP address hash
     rte_mempool* pool = nullptr;
     bool hw_timestamps = false;
     // net_af_packet only: the PMD's packet sockets, whose kernel ring drops
@@ -33,10 +36,17 @@ struct Port {
     uint64_t kernel_ring_drops = 0;
 };
 
-// Configures port `id` with one Rx queue (net_pcap/af_packet vdevs have one)
-// and starts it. Enables the Rx timestamp offload where offered, so packet
-// time comes from the capture. Throws std::runtime_error.
-Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock);
+// The configuration asks a port for what it does not have (exit status 2).
+struct PortMismatch : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Configures port `id` with `rx_queues` Rx queues (one, or one a worker for
+// rx_queues = "per_worker": RSS on the IP addresses where the driver offers
+// it, so a datagram's fragments share a queue) and starts it. Enables the Rx
+// timestamp offload where offered, so packet time comes from the capture.
+// Throws PortMismatch when the port has fewer queues, else std::runtime_error.
+Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t rx_queues = 1);
 
 // What the ports lost before recontap read it (imissed + rx_nombuf + ierrors,
 // and frames a net_af_packet kernel ring had no room for, over all ports).

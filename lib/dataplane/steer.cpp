@@ -82,9 +82,19 @@ rte_mbuf* Steering::datagram_frame(const dns::PacketView& whole, const rte_mbuf*
     return head;
 }
 
+SteeringCounters& SteeringCounters::operator+=(const SteeringCounters& o) {
+    frames += o.frames;
+    drops += o.drops;
+    fragments += o.fragments;
+    datagrams += o.datagrams;
+    datagram_drops += o.datagram_drops;
+    return *this;
+}
+
 void Steering::stage(rte_mbuf* m, unsigned worker) { staged_[worker].push_back(m); }
 
 void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
+    counters_.frames += n;
     FrameNote scratch; // for frames whose mbuf has no room for a note
     for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
@@ -118,8 +128,9 @@ void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
         auto& s = staged_[w];
         unsigned done = 0;
         while (done < s.size()) {
-            done += rte_ring_sp_enqueue_burst(inboxes_[w], reinterpret_cast<void* const*>(s.data() + done),
-                                              unsigned(s.size()) - done, nullptr);
+            // The ring's own producer mode: single (one Steering) or multi (per_worker).
+            done += rte_ring_enqueue_burst(inboxes_[w], reinterpret_cast<void* const*>(s.data() + done),
+                                           unsigned(s.size()) - done, nullptr);
             if (done == s.size()) break;
             if (!lossless_) {
                 counters_.drops += s.size() - done;

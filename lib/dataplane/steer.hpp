@@ -1,8 +1,10 @@
-// Client-affine software steering (DESIGN.md "Client-affine steering"): the
-// port's single queue is read on the main lcore and every packet is handed to
-// the worker that owns its client (source of a query, destination of a
-// response) through that worker's rte_ring. Used for vdevs and NICs without
-// per-direction RSS flow rules.
+// Client-affine software steering (DESIGN.md "Client-affine steering"): every
+// packet is handed to the worker that owns its client (source of a query,
+// destination of a response) through that worker's rte_ring. Used for vdevs
+// and NICs without per-direction RSS flow rules. rx_queues = "one": one
+// Steering on the main lcore reads the port's one queue. "per_worker": each
+// worker has its own for the queue it reads, and the inboxes take several
+// producers.
 #pragma once
 #include "dataplane/frame_note.hpp"
 #include "dns/ip_reassembly.hpp"
@@ -12,6 +14,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -30,10 +33,19 @@ inline FrameNote& frame_note(rte_mbuf* m) { return *static_cast<FrameNote*>(rte_
 inline const FrameNote& frame_note(const rte_mbuf* m) { return frame_note(const_cast<rte_mbuf*>(m)); }
 
 struct SteeringCounters {
+    uint64_t frames = 0;             // frames read from the port
     uint64_t drops = 0;              // live input: a worker ring was full
     uint64_t fragments = 0;          // fragments taken into reassembly
     uint64_t datagrams = 0;          // reassembled datagrams handed on
     uint64_t datagram_drops = 0;     // no mbuf for a reassembled datagram, or not UDP
+    SteeringCounters& operator+=(const SteeringCounters& o);
+};
+
+// A Steering's frames and drops for the main lcore to read while a worker
+// steers (per_worker): the worker stores them when it publishes its own
+// counters (single writer, relaxed: each value is whole, the pair need not be).
+struct SharedSteeringCounters {
+    std::atomic<uint64_t> frames{0}, drops{0};
 };
 
 class Steering {
@@ -45,6 +57,12 @@ public:
 
     void dispatch(rte_mbuf** pkts, unsigned n);
     const SteeringCounters& counters() const { return counters_; }
+    // The steering thread: copy frames and drops to shared(); any thread may read that.
+    void share_counters() {
+        shared_.frames.store(counters_.frames, std::memory_order_relaxed);
+        shared_.drops.store(counters_.drops, std::memory_order_relaxed);
+    }
+    const SharedSteeringCounters& shared() const { return shared_; }
     const dns::IpReassemblyCounters& reassembly_counters() const { return fragments_.counters(); }
 
 private:
@@ -62,6 +80,7 @@ private:
     uint64_t local_time_packets_ = 0;
     uint64_t round_robin_ = 0;
     SteeringCounters counters_;
+    SharedSteeringCounters shared_;
     dns::IpReassembly fragments_;
     std::vector<std::vector<rte_mbuf*>> staged_; // per worker, reserved once
 };

@@ -4,6 +4,7 @@
 #include "shm/region.hpp"
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf_dyn.h>
@@ -120,6 +121,7 @@ void Worker::handle(rte_mbuf* m) {
 }
 
 void Worker::publish() {
+    if (receive) receive->steering->share_counters();
     engine.sync_counters();
     counters.not_dns = extractor.counters().not_dns;
     const dns::TcpReassemblyCounters& t = extractor.tcp_counters();
@@ -165,19 +167,55 @@ void Worker::timed_burst(rte_mbuf** burst, unsigned n) {
     timer->sampling = false;
 }
 
+// per_worker: one burst from this worker's queue of each port, steered to
+// the owners' inboxes (this worker's own included). Frames read, or 0 once
+// finish is set, when it stops reading for good and says so.
+unsigned Worker::read_queues(const std::atomic<bool>& finish, bool& reading) {
+    if (finish.load(std::memory_order_acquire)) {
+        reading = false;
+        receive->steering->share_counters();
+        receive->stopped->fetch_add(1, std::memory_order_release);
+        return 0;
+    }
+    rte_mbuf* burst[32];
+    unsigned got = 0;
+    for (uint16_t port : receive->ports) {
+        uint16_t n = rte_eth_rx_burst(port, uint16_t(index), burst, 32);
+        if (n) receive->steering->dispatch(burst, n);
+        got += n;
+    }
+    // About every 4096 frames, as publish() for handled ones: a worker whose
+    // frames all belong to others still shows what it reads.
+    if (got && (receive->steering->counters().frames & 0xfff) < got) receive->steering->share_counters();
+    return got;
+}
+
+// Nothing more can reach the inbox: finish is set (per_worker: and every
+// receiving worker has stopped, after its last enqueue).
+bool Worker::inputs_done(const std::atomic<bool>& finish, bool reading) const {
+    if (!receive) return finish.load(std::memory_order_acquire);
+    return !reading && receive->stopped->load(std::memory_order_acquire) == receive->receivers;
+}
+
 int Worker::run(const std::atomic<bool>& finish) {
     constexpr unsigned kBurst = 32;
     rte_mbuf* burst[kBurst];
     unsigned idle = 0;
+    bool reading = receive != nullptr;
     if (live) live->worker_online(index);
     for (;;) {
         if (live) {
             live->quiescent(index);
             follow_live_settings();
         }
+        const unsigned read = reading ? read_queues(finish, reading) : 0;
         unsigned n = rte_ring_sc_dequeue_burst(inbox, reinterpret_cast<void**>(burst), kBurst, nullptr);
         if (n == 0) {
-            if (finish.load(std::memory_order_acquire) && rte_ring_empty(inbox)) break;
+            if (read) { // all steered to other workers: busy, not idle
+                idle = 0;
+                continue;
+            }
+            if (inputs_done(finish, reading) && rte_ring_empty(inbox)) break;
             if (++idle == 64) { // idle: close a site-volume window that ended, let the CLI see fresh numbers
                 if (!clock.packets_carry_time()) engine.advance_clock(clock.local_now_ns());
                 publish();

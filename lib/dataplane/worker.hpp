@@ -47,6 +47,20 @@ struct PacketClock {
     bool packets_carry_time() const { return dynfield_offset >= 0; }
 };
 
+class Steering;
+
+// rx_queues = "per_worker": what a worker reads itself. It reads queue
+// `index` of every port and steers the frames through its own Steering to
+// the inboxes (its own among them); it stops reading when told to finish and
+// leaves once every receiving worker has stopped and its inbox is empty, so
+// no frame another worker steered to it late is left behind.
+struct WorkerReceive {
+    std::vector<uint16_t> ports;
+    Steering* steering = nullptr;
+    std::atomic<unsigned>* stopped = nullptr; // shared: workers that have stopped reading
+    unsigned receivers = 0;                   // workers that read
+};
+
 struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     Worker(unsigned index, const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules,
            shm::RegionView region, rte_ring* inbox, dns::LinkType link, const PacketClock& clock);
@@ -54,7 +68,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     Worker(unsigned index, const config::Config& cfg, LiveSettings& live, shm::RegionView region, rte_ring* inbox,
            dns::LinkType link, const PacketClock& clock);
 
-    // The lcore entry point: runs until `finish` is set and the inbox is empty.
+    // The lcore entry point: runs until `finish` is set and the inbox is
+    // empty (per_worker: and every receiving worker has stopped reading).
     int run(const std::atomic<bool>& finish);
 
     // --- hot: read for every packet ---
@@ -69,6 +84,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     LiveSettings* live = nullptr; // rules and thresholds changed at run time (null: fixed, as in bench)
     uint64_t live_sequence = 0;   // sequence of the LiveBundle this worker runs with
     uint64_t live_rules_generation = 0, live_thresholds_generation = 0;
+    WorkerReceive* receive = nullptr; // per_worker: the queues this worker reads (null: it only dequeues)
 
     // --- per-packet scratch, reused (no allocation on the path) ---
     dns::DnsMessage msg{};
@@ -86,6 +102,8 @@ private:
     void count_malformed(dns::Malformed why);
     void publish();
     void follow_live_settings();
+    unsigned read_queues(const std::atomic<bool>& finish, bool& reading);
+    bool inputs_done(const std::atomic<bool>& finish, bool reading) const;
 };
 
 // What a worker lcore is handed; the caller keeps `launches` alive until

@@ -116,14 +116,15 @@ class Namespace:
         return self.name in sh("ip", "netns", "list").stdout.split()
 
 
-def write_config(path, site, mgmt_dir, shm, tap, ring_frames=RING_FRAMES):
+def write_config(path, site, mgmt_dir, shm, tap, ring_frames=RING_FRAMES, workers=1):
+    """workers > 1: rx_queues = "per_worker", one af_packet queue pair (a socket of its fanout group) a worker."""
     lines = ["[site]"]
     for key in ("internal_networks", "internal_zones", "dns_servers"):
         lines.append(f"{key} = {json.dumps(site[key])}")
     lines += ["", "[[port]]",
-              f'vdev = "net_af_packet0,iface={tap},qpairs=1,blocksz=4096,framesz=2048,framecnt={ring_frames}"',
+              f'vdev = "net_af_packet0,iface={tap},qpairs={workers},blocksz=4096,framesz=2048,framecnt={ring_frames}"',
               "", "[mgmt]", f'socket = "{mgmt_dir}/recontapd.sock"', f'shm = "{shm}"', f'logdir = "{mgmt_dir}/log"',
-              "", "[dataplane]", "workers = 1",
+              "", "[dataplane]", f"workers = {workers}", f'rx_queues = "{"per_worker" if workers > 1 else "one"}"',
               "", "[detectors]", f"window_s = {WINDOW_S}", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
@@ -149,23 +150,23 @@ def wait_out_window_boundary():
         time.sleep(left + 1)
 
 
-def live_run(bins, tmp, label, replay_args, capture, site, offline_total, stall=False):
+def live_run(bins, tmp, label, replay_args, capture, site, offline_total, stall=False, workers=1):
     """One live run in its own namespace; the alert set, or None when it could not finish or was stalled.
     stall: recontap is stopped (SIGSTOP) while tcpreplay fills a ring smaller than the capture: exactly
     the ring's worth is received, the rest must show as rx_missed."""
     with Namespace(label) as ns:
-        alerts = replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall)
+        alerts = replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall, workers)
     check(not ns.exists(), f"{label}: namespace {ns.name} removed")
     return alerts
 
 
-def replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall):
+def replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall, workers):
     run_dir = os.path.join(tmp, label)
     os.makedirs(run_dir)
     shm = f"/recontap-live-{os.getpid()}-{label}"
     cfg = os.path.join(run_dir, "live.toml")
     ring_frames = STALL_RING_FRAMES if stall else RING_FRAMES
-    write_config(cfg, site, run_dir, shm, ns.tap, ring_frames)
+    write_config(cfg, site, run_dir, shm, ns.tap, ring_frames, workers)
     socket = os.path.join(run_dir, "recontapd.sock")
     daemon_log = open(os.path.join(run_dir, "recontapd.out"), "w")
     daemon = subprocess.Popen([bins["recontapd"], "-c", cfg, "-l", os.path.join(run_dir, "log")],
@@ -184,8 +185,8 @@ def replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_to
         if not check(status is not None, f"{label}: recontapctl status: data plane attached and running "
                                            f"(exit {dataplane.poll()}, log {open(dp_log.name).read()[-400:]!r})"):
             return None
-        check(status["dataplane"]["pid"] == dataplane.pid and status["dataplane"]["workers"] == 1,
-              f"{label}: status names recontap's pid {dataplane.pid} and 1 worker ({status['dataplane']})")
+        check(status["dataplane"]["pid"] == dataplane.pid and status["dataplane"]["workers"] == workers,
+              f"{label}: status names recontap's pid {dataplane.pid} and {workers} worker(s) ({status['dataplane']})")
         before = ctl(bins, socket, "stats")
         check(before["totals"]["port_rx_packets"] == 0, f"{label}: nothing received before the replay "
                                                         f"({before['totals']['port_rx_packets']})")
@@ -334,6 +335,12 @@ def main():
         if got is not None:
             check(got == offline, f"{label}: live alerts == offline ({len(offline)}); missing {sorted(offline - got)} "
                                   f"unexpected {sorted(got - offline)}")
+    # Two workers each reading its own socket of the fanout group (rx_queues = "per_worker"): the kernel
+    # spreads flows over them, so most clients' frames arrive at both and are handed to their owner.
+    got = live_run(bins, tmp, "per_worker", ["--pps=4000"], capture, truth["site"], offline_total, workers=2)
+    if got is not None:
+        check(got == offline, f"per_worker: live alerts == offline ({len(offline)}); missing {sorted(offline - got)} "
+                              f"unexpected {sorted(got - offline)}")
     live_run(bins, tmp, "stalled", ["--topspeed"], capture, truth["site"], offline_total, stall=True)
     print(f"{len(failures)} failures; {time.monotonic() - started:.1f} s")
     if failures:

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""[dataplane] rx_queues = "per_worker" end to end: every worker reads its own
+queue of a live port and hands the frames of clients it does not own to their
+owner. The port is net_pcap with two rx_pcap files, one receive queue each
+(net_pcap stamps the capture's times, so packet time is the offline run's).
+The capture is split by client, as a NIC's client-affine RSS would split it,
+so each client's frames keep their order; worker q reads file q, and a
+client whose file is the other worker's queue is handed over to its owner.
+
+Asserts: the alert set and the query/response counts equal the offline run
+of the whole capture; every frame read once (port rx = capture) and handled
+once (worker packets = capture), none dropped; both workers read and both
+handle; recontapctl status while it runs; exit 0 on SIGTERM with stats.json
+agreeing. And the refusals: more workers than the port has queues is exit 2
+with the reason, a bad rx_queues value is exit 2 with FILE:LINE:COL.
+
+usage: rx_per_worker.py BUILD_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+from scapy.all import IP, IPv6, UDP, rdpcap, wrpcap  # noqa: E402
+
+GEN_ARGS = ["--seed", "21", "--minutes", "1", "--clients", "2", "--scenario",
+            "dnsrecon", "axfr_refused", "version_bind", "outsider", "pdns_then_probe"]
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), capture_output=True, text=True, **kw)
+
+
+def wait_for(predicate, timeout, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def split_by_client(capture, parts):
+    """The capture's frames in `parts` files, each client's frames (queries from it, responses to it) in one."""
+    out = [[] for _ in parts]
+    for frame in rdpcap(capture):
+        ip = frame[IP] if IP in frame else frame[IPv6]
+        client = ip.dst if UDP in frame and frame[UDP].sport == 53 else ip.src
+        out[zlib.crc32(client.encode()) % len(parts)].append(frame)
+    for frames, path in zip(out, parts):
+        wrpcap(path, frames)
+    return [len(f) for f in out]
+
+
+def write_config(path, site, run_dir, workers, rx_queues, vdev=None):
+    lines = ["[site]"] + [f"{k} = {json.dumps(site[k])}" for k in ("internal_networks", "internal_zones", "dns_servers")]
+    if vdev:
+        lines += ["[[port]]", f'vdev = "{vdev}"']
+    lines += ["[mgmt]", f'socket = "{run_dir}/recontapd.sock"', f'shm = "/recontap-rxpw-{os.getpid()}-{os.path.basename(run_dir)}"',
+              f'logdir = "{run_dir}/log"', "[dataplane]", f"workers = {workers}", f"rx_queues = {json.dumps(rx_queues)}"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def alert_set(eve_path):
+    with open(eve_path) as f:
+        return {(a["src_ip"], a["alert"]["metadata"]["detector"][0], int(a["alert"]["metadata"]["tier"][0]))
+                for a in map(json.loads, filter(str.strip, f))}
+
+
+def ctl(bins, socket, cmd):
+    r = sh(bins["recontapctl"], "-s", socket, cmd, "--json", timeout=10)
+    return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
+
+
+def live_run(bins, run_dir, cfg, total, offline, offline_total):
+    socket = os.path.join(run_dir, "recontapd.sock")
+    daemon = subprocess.Popen([bins["recontapd"], "-c", cfg, "-l", os.path.join(run_dir, "log")],
+                              stdout=open(os.path.join(run_dir, "recontapd.out"), "w"), stderr=subprocess.STDOUT)
+    dp_log = os.path.join(run_dir, "recontap.out")
+    dataplane = None
+    try:
+        check(wait_for(lambda: ctl(bins, socket, "status"), 10) is not None, "recontapd answers")
+        dataplane = subprocess.Popen([bins["recontap"], "-c", cfg, "-l", os.path.join(run_dir, "dp")],
+                                     stdout=open(dp_log, "w"), stderr=subprocess.STDOUT)
+
+        def settled():
+            s = ctl(bins, socket, "stats")
+            return s if s and s["totals"].get("packets", 0) >= total and s["totals"].get("port_rx_packets", 0) >= total else None
+        stats = wait_for(settled, 30) or ctl(bins, socket, "stats")
+        if not check(stats is not None, f"recontapctl stats answers ({open(dp_log).read()[-400:]!r})"):
+            return
+        status = ctl(bins, socket, "status")
+        check(status and status["dataplane"]["attached"] and status["dataplane"]["workers"] == 2,
+              f"status: data plane attached with 2 workers ({status and status['dataplane']})")
+        t = stats["totals"]
+        check(t["port_rx_packets"] == total and t["packets"] == total,
+              f"every frame read once and handled once: port rx {t['port_rx_packets']}, workers {t['packets']}, "
+              f"capture {total}")
+        check(t["queries"] == offline_total["queries"] and t["responses"] == offline_total["responses"],
+              f"queries {t['queries']}/{offline_total['queries']} responses {t['responses']}/{offline_total['responses']} "
+              "as offline")
+        check(stats["drops"]["steer"] == 0 and stats["drops"]["rx_missed"] == 0, f"no drops ({stats['drops']})")
+        handled = [w["packets"] for w in stats["workers"]]
+        check(len(handled) == 2 and all(handled), f"both workers handle frames ({handled})")
+        check(wait_for(lambda: (ctl(bins, socket, "status") or {}).get("totals", {}).get("pending") == 0, 10),
+              "recontapd took every detection")
+
+        dataplane.send_signal(signal.SIGTERM)
+        try:
+            rc = dataplane.wait(60)
+        except subprocess.TimeoutExpired:
+            rc = None
+        check(rc == 0, f"recontap exits 0 on SIGTERM (got {rc}: {open(dp_log).read()[-400:]!r})")
+        dp = json.load(open(os.path.join(run_dir, "dp", "stats.json")))
+        check(dp["total"]["packets"] == total and dp["total"]["drops"]["steer"] == 0,
+              f"stats.json: {dp['total']['packets']} packets, steer drops {dp['total']['drops']['steer']}")
+        daemon.send_signal(signal.SIGTERM)
+        check(daemon.wait(20) == 0, "recontapd exits 0 on SIGTERM")
+        got = alert_set(os.path.join(run_dir, "log", "eve.json"))
+        check(got == offline, f"alerts == offline ({len(offline)}); missing {sorted(offline - got)} "
+                              f"unexpected {sorted(got - offline)}")
+    finally:
+        for p in (dataplane, daemon):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def main():
+    build = sys.argv[1]
+    bins = {n: os.path.join(build, "app", n, n) for n in ("recontap", "recontapd", "recontapctl")}
+    gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "recontap-gen")
+    tmp = tempfile.mkdtemp(prefix="recontap-rxpw-")
+    capture = os.path.join(tmp, "whole.pcap")
+    r = sh(gen, "--out", capture, *GEN_ARGS)
+    if not check(r.returncode == 0, f"recontap-gen {' '.join(GEN_ARGS)} ({r.stderr.strip()[-300:]})"):
+        return 1
+    site = json.load(open(os.path.join(tmp, "whole.truth.json")))["site"]
+    parts = [os.path.join(tmp, f"queue{q}.pcap") for q in range(2)]
+    sizes = split_by_client(capture, parts)
+    total = sum(sizes)
+    check(all(sizes), f"both queues get frames ({sizes})")
+
+    off_dir = os.path.join(tmp, "offline")
+    os.makedirs(off_dir)
+    cfg = os.path.join(off_dir, "c.toml")
+    write_config(cfg, site, off_dir, 2, "per_worker")  # ignored with -r: a capture is read on one queue
+    r = sh(bins["recontap"], "-r", capture, "-c", cfg, "-l", os.path.join(off_dir, "log"), timeout=120)
+    if not check(r.returncode == 0, f"offline run exits 0 ({r.stderr.strip()[-300:]})"):
+        return 1
+    offline = alert_set(os.path.join(off_dir, "log", "eve.json"))
+    offline_total = json.load(open(os.path.join(off_dir, "log", "stats.json")))["total"]
+    check(len(offline) >= 5, f"the offline run alerts ({len(offline)})")
+
+    vdev = "net_pcap0," + ",".join(f"rx_pcap={p}" for p in parts)
+    live_dir = os.path.join(tmp, "live")
+    os.makedirs(live_dir)
+    cfg = os.path.join(live_dir, "c.toml")
+    write_config(cfg, site, live_dir, 2, "per_worker", vdev)
+    live_run(bins, live_dir, cfg, total, offline, offline_total)
+
+    # Three workers, two queues: refused, with the reason, before any frame is read.
+    bad_dir = os.path.join(tmp, "three")
+    os.makedirs(bad_dir)
+    cfg = os.path.join(bad_dir, "c.toml")
+    write_config(cfg, site, bad_dir, 3, "per_worker", vdev)
+    r = sh(bins["recontap"], "-c", cfg, "-l", os.path.join(bad_dir, "dp"), timeout=60)
+    check(r.returncode == 2 and 'rx_queues = "per_worker" needs 3 receive queues, the port has 2' in r.stderr,
+          f"3 workers on a 2-queue port: exit 2 with the reason (got {r.returncode}: {r.stderr.strip()[-300:]!r})")
+    write_config(cfg, site, bad_dir, 2, "rss", vdev)
+    r = sh(bins["recontap"], "-c", cfg, "-l", os.path.join(bad_dir, "dp"), timeout=60)
+    check(r.returncode == 2 and 'rx_queues: must be "one" or "per_worker"' in r.stderr and "c.toml:" in r.stderr,
+          f"bad rx_queues: exit 2 with FILE:LINE:COL (got {r.returncode}: {r.stderr.strip()[-200:]!r})")
+
+    if failures:
+        print(f"{len(failures)} failures; kept {tmp}")
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("0 failures")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
