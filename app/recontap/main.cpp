@@ -12,7 +12,7 @@ namespace {
 void usage(FILE* to) {
     std::fputs("usage: recontap -r FILE [-c CONF] [-l LOGDIR] [--workers N]   offline run on a capture\n"
                "       recontap [-c CONF] [--workers N]                        live, ports from [[port]]\n"
-               "       recontap --bench S | --bench-stages R | --bench-spray N ...  perf/bench's measurements\n"
+               "       recontap --bench S [--bench-per-worker] | --bench-stages R | --bench-spray N ...  for perf/bench\n"
                "Alerts go to LOGDIR/eve.json (via recontapd), final counters to LOGDIR/stats.json.\n",
                to);
 }
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
                                       {"bench", required_argument, nullptr, 'B'},
                                       {"bench-stages", required_argument, nullptr, 'S'},
                                       {"bench-spray", required_argument, nullptr, 'P'},
+                                      {"bench-per-worker", no_argument, nullptr, 'Q'},
                                       {nullptr, 0, nullptr, 0}};
     recontap::dataplane::BenchOptions bench;
     char bench_mode = 0;
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
         case 'B': bench.seconds = std::strtod(optarg, nullptr), bench_mode = 'B'; break;
         case 'S': bench.repeat = unsigned(std::strtoul(optarg, nullptr, 10)), bench_mode = 'S'; break;
         case 'P': bench.spray_sources = std::strtoull(optarg, nullptr, 10), bench_mode = 'P'; break;
+        case 'Q': bench.per_worker_queues = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "dataplane/capture_file.hpp"
+#include "dataplane/intake.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/steer.hpp"
 #include "dataplane/worker.hpp"
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace recontap::dataplane {
@@ -41,12 +43,45 @@ double bare_rx_mpps(const Port& port, double seconds) {
     return double(received) / (double(now - start) / double(hz)) / 1e6;
 }
 
+// per_worker: every worker lcore's bare loop on its own queue, all at once.
+struct BareLoop {
+    uint16_t port, queue;
+    double seconds;
+    uint64_t received = 0;
+};
+int bare_loop_main(void* arg) {
+    auto* b = static_cast<BareLoop*>(arg);
+    rte_mbuf* burst[32];
+    const uint64_t end = rte_rdtsc() + uint64_t(b->seconds * double(rte_get_tsc_hz()));
+    while (rte_rdtsc() < end) {
+        uint16_t n = rte_eth_rx_burst(b->port, b->queue, burst, 32);
+        if (n) rte_pktmbuf_free_bulk(burst, n);
+        b->received += n;
+    }
+    return 0;
+}
+double bare_rx_mpps_per_worker(const Port& port, unsigned workers, double seconds) {
+    std::vector<BareLoop> loops(workers);
+    unsigned w = 0, lcore;
+    const uint64_t start = rte_rdtsc();
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (w == workers) break;
+        loops[w] = {port.id, uint16_t(w), seconds};
+        rte_eal_remote_launch(bare_loop_main, &loops[w], lcore);
+        ++w;
+    }
+    rte_eal_mp_wait_lcore();
+    uint64_t received = 0;
+    for (const BareLoop& b : loops) received += b.received;
+    return double(received) / (double(rte_rdtsc() - start) / double(rte_get_tsc_hz())) / 1e6;
+}
+
 double per_packet_ns(uint64_t cycles, uint64_t packets) {
     return packets ? double(cycles) / double(packets) * 1e9 / double(rte_get_tsc_hz()) : 0.0;
 }
 
 nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared_ptr<const rules::RuleSet> rules,
-                        const CaptureInfo& capture, PacketClock& clock, double seconds) {
+                        const CaptureInfo& capture, PacketClock& clock, double seconds, bool workers_read) {
     const unsigned n_workers = cfg.dataplane.workers;
     // Detections fill the event rings (no daemon reads them here) and are
     // then dropped and counted: the cost of a full ring, not of delivery.
@@ -58,7 +93,7 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
     std::vector<StageTimer> timers(n_workers);
     for (unsigned w = 0; w < n_workers; ++w) {
         rte_ring* r = rte_ring_create(("bench_inbox" + std::to_string(w)).c_str(), 4096, SOCKET_ID_ANY,
-                                      RING_F_SP_ENQ | RING_F_SC_DEQ);
+                                      Intake::inbox_flags(workers_read));
         if (!r) throw std::runtime_error("cannot create worker ring");
         inboxes.push_back(r);
         workers.push_back(std::make_unique<Worker>(w, cfg, rules, region.view(), r, capture.link, clock));
@@ -66,13 +101,25 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
     }
     Steering steering(inboxes, capture.link, cfg.dataplane.dns_ports, true, port.pool, clock,
                       cfg.dataplane.ipv6_client_prefix);
+    // per_worker: the workers read and steer (lossy, as live); the main lcore waits.
+    std::vector<Port> ports{port};
+    std::optional<Intake> intake;
+    if (workers_read) {
+        intake.emplace(true, ports, inboxes, capture.link, cfg.dataplane.dns_ports, false, clock,
+                       cfg.dataplane.ipv6_client_prefix);
+        intake->attach(workers);
+    }
     std::atomic<bool> finish{false};
     std::vector<WorkerLaunch> launches;
     launch_workers(workers, finish, launches);
     rte_mbuf* burst[32];
     const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(seconds * double(hz));
     uint64_t received = 0, steer_cycles = 0, steer_sampled = 0, bursts = 0, now = start;
-    while (now < end) {
+    while (workers_read && now < end) {
+        usleep(1000);
+        now = rte_rdtsc();
+    }
+    while (!workers_read && now < end) {
         uint16_t n = rte_eth_rx_burst(port.id, 0, burst, 32);
         if (n) {
             received += n;
@@ -94,7 +141,7 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
     rte_eal_mp_wait_lcore();
 
     StageTimer sum;
-    uint64_t detections = 0, ring_drops = 0, evicted = 0;
+    uint64_t detections = 0, ring_drops = 0, evicted = 0, handled = 0;
     nlohmann::json per_worker = nlohmann::json::array();
     for (unsigned i = 0; i < n_workers; ++i) {
         const StageTimer& t = timers[i];
@@ -105,11 +152,16 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
         detections += workers[i]->counters.detections;
         ring_drops += workers[i]->counters.event_ring_drops;
         evicted += workers[i]->counters.clients_evicted;
+        handled += workers[i]->counters.rx_packets;
         per_worker.push_back({{"packets", workers[i]->counters.rx_packets},
                               {"mpps", double(workers[i]->counters.rx_packets) / elapsed / 1e6}});
     }
     for (rte_ring* r : inboxes) rte_ring_free(r);
+    // per_worker: what the workers handled (steering there drops when an
+    // inbox is full, counted below), including their last inboxes' worth.
+    if (workers_read) received = handled;
     return {{"pipeline_mpps", double(received) / elapsed / 1e6},
+            {"rx_queues", workers_read ? "per_worker" : "one"},
             {"seconds", elapsed},
             {"packets", received},
             {"workers", per_worker},
@@ -122,7 +174,7 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
             {"detections", detections},
             {"event_ring_drops", ring_drops},
             {"clients_evicted", evicted},
-            {"steer_drops", steering.counters().drops}};
+            {"steer_drops", workers_read ? intake->totals().drops : steering.counters().drops}};
 }
 
 } // namespace
@@ -145,12 +197,15 @@ int bench_dataplane(const BenchOptions& opts) {
     }
     // net_pcap's infinite_rx copies the whole capture into mbufs of the
     // port's pool at start: the pool holds it plus the rings in flight.
-    const unsigned mbufs = unsigned(capture.packets) + 4096 * (cfg.dataplane.workers + 2);
+    const unsigned queues = opts.per_worker_queues ? cfg.dataplane.workers : 1;
+    const unsigned mbufs = unsigned(capture.packets) * queues + 4096 * (cfg.dataplane.workers + 2) + 1024 * queues;
     EalOptions eal;
     eal.lcores = cfg.dataplane.workers + 1;
     eal.file_prefix = "recontap-bench-" + std::to_string(getpid());
-    eal.memory_mb = 512 + unsigned(uint64_t(mbufs) * 2500 / (1u << 20));
-    eal.vdevs.push_back("net_pcap0,rx_pcap=" + opts.capture + ",infinite_rx=1");
+    eal.memory_mb = 512 + unsigned(uint64_t(mbufs) * 3072 / (1u << 20)); // an mbuf with its note and pool header: ~2.5 KiB
+    std::string vdev = "net_pcap0";
+    for (unsigned q = 0; q < queues; ++q) vdev += ",rx_pcap=" + opts.capture; // each queue replays it all
+    eal.vdevs.push_back(vdev + ",infinite_rx=1");
     int status = 0;
     try {
         eal_start(eal, opts.self_exe.c_str());
@@ -161,9 +216,10 @@ int bench_dataplane(const BenchOptions& opts) {
     try {
         if (rte_lcore_count() < cfg.dataplane.workers + 1) throw std::runtime_error("not enough lcores");
         PacketClock clock;
-        Port port = port_start(0, mbufs, clock);
-        double bare = bare_rx_mpps(port, opts.seconds);
-        nlohmann::json result = pipeline(port, cfg, rules, capture, clock, opts.seconds);
+        Port port = port_start(0, mbufs, clock, uint16_t(queues));
+        double bare = opts.per_worker_queues ? bare_rx_mpps_per_worker(port, queues, opts.seconds)
+                                             : bare_rx_mpps(port, opts.seconds);
+        nlohmann::json result = pipeline(port, cfg, rules, capture, clock, opts.seconds, opts.per_worker_queues);
         rte_eth_dev_stop(port.id);
         double full = result["pipeline_mpps"].get<double>();
         result["bare_rx_mpps"] = bare;

@@ -14,12 +14,16 @@ struct BenchOptions {
     double seconds = 5;      // per measurement
     unsigned repeat = 3;     // offline passes over the capture
     uint64_t spray_sources = 0;
+    bool per_worker_queues = false; // --bench: rx_queues = "per_worker", the capture on every worker's queue
     std::string self_exe;
 };
 
 // One EAL, one `net_pcap,infinite_rx=1` port over the capture: (a) a bare
 // receive-and-free loop for `seconds`, then (b) the full pipeline (rx, steer,
 // workers) for `seconds`, with TSC samples of the workers' stages.
+// per_worker_queues: the port has one queue a worker, each replaying the
+// whole capture; (a) is every worker lcore's bare loop on its queue at once,
+// (b) the workers reading and steering themselves.
 int bench_dataplane(const BenchOptions& opts);
 
 // No DPDK: the capture in memory, run through cumulative stages (decode;
