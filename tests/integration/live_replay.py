@@ -39,6 +39,8 @@ import sys
 import tempfile
 import time
 
+from live_checks import all_delivered, alert_set, check, ctl, failures, sh, terminate, wait_for  # noqa: E402
+
 # Two speeds whose alerts must match: 4000 packets/s flat (0.4 s, the capture's gaps ignored) and the
 # capture's own gaps 60 times faster (2.9 s; 6-22 s measured under load: tcpreplay's sleeps wait for a
 # CPU). Not --topspeed: at 64k packets/s a worker descheduled for 16 ms overflows its 1024-slot inbox
@@ -51,29 +53,6 @@ GEN_ARGS = ["--seed", "21", "--minutes", "1", "--clients", "4", "--scenario",
 RING_FRAMES = 4096       # net_af_packet's kernel ring: holds the whole capture (1454 frames)
 STALL_RING_FRAMES = 512  # the stalled run: a ring smaller than the capture, the rest must be counted missed
 LONGEST_REPLAY_S = 60  # x60 of 175 s is 3 s on an idle machine; measured 3x slower under load
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def sh(*args, **kw):
-    return subprocess.run(list(args), capture_output=True, text=True, **kw)
-
-
-def wait_for(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 class Namespace:
@@ -128,18 +107,6 @@ def write_config(path, site, mgmt_dir, shm, tap, ring_frames=RING_FRAMES, worker
               "", "[detectors]", f"window_s = {WINDOW_S}", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
-
-
-def alert_set(eve_path):
-    with open(eve_path) as f:
-        alerts = [json.loads(line) for line in f if line.strip()]
-    return {(a["src_ip"], a["alert"]["metadata"]["detector"][0], int(a["alert"]["metadata"]["tier"][0]))
-            for a in alerts}
-
-
-def ctl(bins, socket, cmd):
-    r = sh(bins["recontapctl"], "-s", socket, cmd, "--json", timeout=10)
-    return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
 
 
 def wait_out_window_boundary():
@@ -251,14 +218,9 @@ def replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_to
         check(t["packets_local_time"] == t["packets"],
               f"{label}: every packet timed by the local clock (net_af_packet has no Rx timestamps): "
               f"{t['packets_local_time']} of {t['packets']}")
-        check(wait_for(lambda: (ctl(bins, socket, "status") or {}).get("totals", {}).get("pending") == 0, 10),
-              f"{label}: recontapd took every detection")
+        check(all_delivered(bins, socket), f"{label}: recontapd took every detection")
 
-        dataplane.send_signal(signal.SIGTERM)
-        try:
-            rc = dataplane.wait(60)
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc = terminate(dataplane)
         check(rc == 0, f"{label}: recontap exits 0 on SIGTERM (got {rc}: {open(dp_log.name).read()[-400:]!r})")
         dp_stats = json.load(open(os.path.join(run_dir, "dp", "stats.json")))["total"]
         check(dp_stats["packets"] == received and dp_stats["drops"]["port_missed"] == sent - received,

@@ -23,36 +23,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 
 from scapy.all import IP, IPv6, UDP, rdpcap, wrpcap  # noqa: E402
 
+from live_checks import all_delivered, alert_set, check, ctl, failures, sh, terminate, wait_for  # noqa: E402
+
 GEN_ARGS = ["--seed", "21", "--minutes", "1", "--clients", "2", "--scenario",
             "dnsrecon", "axfr_refused", "version_bind", "outsider", "pdns_then_probe"]
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def sh(*args, **kw):
-    return subprocess.run(list(args), capture_output=True, text=True, **kw)
-
-
-def wait_for(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 def split_by_client(capture, parts):
@@ -75,17 +53,6 @@ def write_config(path, site, run_dir, workers, rx_queues, vdev=None):
               f'logdir = "{run_dir}/log"', "[dataplane]", f"workers = {workers}", f"rx_queues = {json.dumps(rx_queues)}"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-
-
-def alert_set(eve_path):
-    with open(eve_path) as f:
-        return {(a["src_ip"], a["alert"]["metadata"]["detector"][0], int(a["alert"]["metadata"]["tier"][0]))
-                for a in map(json.loads, filter(str.strip, f))}
-
-
-def ctl(bins, socket, cmd):
-    r = sh(bins["recontapctl"], "-s", socket, cmd, "--json", timeout=10)
-    return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
 
 
 def live_run(bins, run_dir, cfg, total, offline, offline_total):
@@ -118,14 +85,9 @@ def live_run(bins, run_dir, cfg, total, offline, offline_total):
         check(stats["drops"]["steer"] == 0 and stats["drops"]["rx_missed"] == 0, f"no drops ({stats['drops']})")
         handled = [w["packets"] for w in stats["workers"]]
         check(len(handled) == 2 and all(handled), f"both workers handle frames ({handled})")
-        check(wait_for(lambda: (ctl(bins, socket, "status") or {}).get("totals", {}).get("pending") == 0, 10),
-              "recontapd took every detection")
+        check(all_delivered(bins, socket), "recontapd took every detection")
 
-        dataplane.send_signal(signal.SIGTERM)
-        try:
-            rc = dataplane.wait(60)
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc = terminate(dataplane)
         check(rc == 0, f"recontap exits 0 on SIGTERM (got {rc}: {open(dp_log).read()[-400:]!r})")
         dp = json.load(open(os.path.join(run_dir, "dp", "stats.json")))
         check(dp["total"]["packets"] == total and dp["total"]["drops"]["steer"] == 0,
