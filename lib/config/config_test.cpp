@@ -240,6 +240,11 @@ TEST(ConfigErrors, ExactMessages) {
               "t.toml:2:16: [site] dns_servers: bad IP address \"10.0.0.300\"");
     EXPECT_EQ(error_of("[[port]]\nvdev = \"net_ring0\"\npci = \"0000:01:00.0\"\n"),
               "t.toml:1:1: [[port]]: give exactly one of vdev or pci");
+    EXPECT_EQ(error_of("[[port]]\nvdev = \"net_pcap0,rx_pcap=a.pcap\"\n[[port]]\nvdev = \"net_pcap0,rx_pcap=b.pcap\"\n"),
+              "t.toml:3:1: [[port]]: \"net_pcap0\" is already an earlier port (give each vdev its own name: net_pcap0, "
+              "net_pcap1, ...)");
+    EXPECT_EQ(error_of("[[port]]\npci = \"0000:01:00.0\"\n[[port]]\npci = \"0000:01:00.0\"\n"),
+              "t.toml:3:1: [[port]]: \"0000:01:00.0\" is already an earlier port");
     EXPECT_EQ(error_of("[[port]]\npci = \"eth0\"\n"),
               "t.toml:2:7: [[port]] pci: bad PCI address \"eth0\" (expected DOMAIN:BUS:DEVICE.FUNCTION, e.g. 0000:03:00.0)");
     EXPECT_EQ(error_of("[mgmt]\nshm = \"/a/b\"\n"),

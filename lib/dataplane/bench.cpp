@@ -198,11 +198,12 @@ int bench_dataplane(const BenchOptions& opts) {
     // net_pcap's infinite_rx copies the whole capture into mbufs of the
     // port's pool at start: the pool holds it plus the rings in flight.
     const unsigned queues = opts.per_worker_queues ? cfg.dataplane.workers : 1;
-    const unsigned mbufs = unsigned(capture.packets) * queues + 4096 * (cfg.dataplane.workers + 2) + 1024 * queues;
+    const unsigned mbufs = unsigned(capture.packets) * queues + 4096 * (cfg.dataplane.workers + 2);
     EalOptions eal;
     eal.lcores = cfg.dataplane.workers + 1;
     eal.file_prefix = "recontap-bench-" + std::to_string(getpid());
-    eal.memory_mb = 512 + unsigned(uint64_t(mbufs) * 3072 / (1u << 20)); // an mbuf with its note and pool header: ~2.5 KiB
+    // An mbuf with its note and pool header is ~2.5 KiB; the queues' descriptors hold 1024 more each.
+    eal.memory_mb = 512 + unsigned(uint64_t(mbufs + 1024 * queues) * 3072 / (1u << 20));
     std::string vdev = "net_pcap0";
     for (unsigned q = 0; q < queues; ++q) vdev += ",rx_pcap=" + opts.capture; // each queue replays it all
     eal.vdevs.push_back(vdev + ",infinite_rx=1");

@@ -15,8 +15,9 @@ Intake::Intake(bool per_worker, const std::vector<Port>& ports, const std::vecto
                                                        ports.front().pool, clock, ipv6_prefix));
     if (!per_worker) return;
     receive_.resize(readers);
+    for (const Port& p : ports)
+        for (uint16_t q = 0; q < p.rx_queues; ++q) receive_[q % readers].queues.push_back({p.id, q});
     for (unsigned r = 0; r < readers; ++r) {
-        for (const Port& p : ports) receive_[r].ports.push_back(p.id);
         receive_[r].steering = steering_[r].get();
         receive_[r].stopped = &stopped_;
         receive_[r].receivers = readers;
@@ -30,11 +31,12 @@ void Intake::attach(const std::vector<std::unique_ptr<Worker>>& workers) {
 unsigned Intake::poll() {
     rte_mbuf* burst[32];
     unsigned got = 0;
-    for (const Port& p : ports_) {
-        uint16_t n = rte_eth_rx_burst(p.id, 0, burst, 32);
-        if (n) steering_.front()->dispatch(burst, n);
-        got += n;
-    }
+    for (const Port& p : ports_)
+        for (uint16_t q = 0; q < p.rx_queues; ++q) {
+            uint16_t n = rte_eth_rx_burst(p.id, q, burst, 32);
+            if (n) steering_.front()->dispatch(burst, n);
+            got += n;
+        }
     return got;
 }
 
@@ -60,7 +62,11 @@ SteeringCounters Intake::totals() const {
 
 dns::IpReassemblyCounters Intake::reassembly() const {
     dns::IpReassemblyCounters sum;
-    for (const auto& s : steering_) sum += s->reassembly_counters();
+    for (const auto& s : steering_) {
+        dns::IpReassemblyCounters c = s->reassembly_counters();
+        c.unfinished = s->fragments_pending(); // the input has ended: they will not complete
+        sum += c;
+    }
     return sum;
 }
 

@@ -31,14 +31,15 @@ public:
     // per_worker: hands each worker the queues it reads (before launch).
     void attach(const std::vector<std::unique_ptr<Worker>>& workers);
     bool main_lcore_reads() const { return receive_.empty(); }
-    // Main lcore, when it reads: one burst from each port, steered; frames read.
+    // Main lcore, when it reads: one burst from each queue of each port, steered; frames read.
     unsigned poll();
 
     // While running, from the main lcore: frames read and dropped for full inboxes
     // (per_worker: as the workers last published them).
     uint64_t frames() const;
     uint64_t drops() const;
-    // After the workers have stopped: every Steering's counters, summed.
+    // After the workers have stopped: every Steering's counters, summed
+    // (reassembly: datagrams still incomplete counted as unfinished).
     SteeringCounters totals() const;
     dns::IpReassemblyCounters reassembly() const;
 

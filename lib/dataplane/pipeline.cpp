@@ -33,9 +33,10 @@ namespace recontap::dataplane {
 
 namespace {
 
-// Per worker ring between steering and the worker. per_worker: every worker
-// may fill every inbox, so each holds more bursts.
-constexpr unsigned kInboxSlots = 1024, kInboxSlotsPerWorkerRx = 4096;
+// Per worker ring between steering and the worker. Offline steering waits
+// for room (lossless); live it drops when a worker falls behind, so a live
+// inbox holds more: ~16 ms of a worker descheduled at 250k frames/s.
+constexpr unsigned kInboxSlotsOffline = 1024, kInboxSlotsLive = 4096;
 
 std::atomic<bool> g_stop_requested{false}; // set by SIGINT/SIGTERM; the only process-wide state, owned by the program
 
@@ -94,6 +95,20 @@ bool prepare(const RunOptions& opts, Setup& s) {
     return true;
 }
 
+// A [[port]] DPDK could not probe (bad devargs, no such interface) only
+// leaves EAL log lines behind: the run must not go on without it.
+void require_every_port(const std::vector<config::Port>& configured, std::size_t up) {
+    if (up >= configured.size()) return;
+    std::string missing;
+    for (const config::Port& p : configured) {
+        const std::string device = p.vdev.empty() ? p.pci : p.vdev.substr(0, p.vdev.find(','));
+        uint16_t id;
+        if (rte_eth_dev_get_port_by_name(device.c_str(), &id) != 0) missing += (missing.empty() ? "" : ", ") + device;
+    }
+    throw PortMismatch(std::to_string(up) + " of " + std::to_string(configured.size()) + " [[port]]s came up" +
+                       (missing.empty() ? "" : "; not " + missing) + " (see the EAL lines above for why)");
+}
+
 } // namespace
 
 int run(const RunOptions& opts) {
@@ -103,11 +118,24 @@ int run(const RunOptions& opts) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
 
+    // A capture is read on one queue, whatever rx_queues says: its order is the capture's.
+    const bool per_worker = opts.capture.empty() && s.cfg.dataplane.rx_queues == config::RxQueues::per_worker;
+    const unsigned inbox_slots = opts.capture.empty() ? kInboxSlotsLive : kInboxSlotsOffline;
+    // Offline input is lossless: the steering loop waits while worker
+    // inboxes are full, so the pool must outsize everything the inboxes
+    // can hold, or the port starves and net_pcap drops what it has read.
+    const unsigned mbufs = std::max<unsigned>(s.cfg.dataplane.mbufs, n_workers * inbox_slots + 4096);
+
     shm::Region region;
     try {
         region = shm::Region::create(s.shm_name, n_workers);
         EalOptions eal;
         eal.lcores = n_workers + 1;
+        // Each port's pool: mbufs, and 1024 a receive queue (one a worker, or what a vdev was given);
+        // ~2.5 KiB an mbuf with its note and pool header.
+        const uint64_t port_mbufs = mbufs + 1024ull * std::max(n_workers, 4u);
+        const std::size_t n_ports = opts.capture.empty() ? s.cfg.ports.size() : 1;
+        eal.memory_mb = unsigned(std::max<uint64_t>(eal.memory_mb, 256 + n_ports * port_mbufs * 3072 / (1u << 20)));
         eal.file_prefix = "recontap-" + std::to_string(getpid());
         if (!opts.capture.empty()) {
             eal.vdevs.push_back("net_pcap0,rx_pcap=" + opts.capture);
@@ -132,17 +160,9 @@ int run(const RunOptions& opts) {
         PacketClock clock;
         std::vector<Port> ports;
         uint16_t pid;
-        // A capture is read on one queue, whatever rx_queues says: its order is the capture's.
-        const bool per_worker = opts.capture.empty() && s.cfg.dataplane.rx_queues == config::RxQueues::per_worker;
-        const uint16_t rx_queues = per_worker ? uint16_t(n_workers) : 1;
-        // Offline input is lossless: the steering loop waits while worker
-        // inboxes are full, so the pool must outsize everything the inboxes
-        // can hold, or the port starves and net_pcap drops what it has read;
-        // and it fills every receive queue's descriptors.
-        const unsigned inbox_slots = per_worker ? kInboxSlotsPerWorkerRx : kInboxSlots;
-        const unsigned mbufs = std::max<unsigned>(s.cfg.dataplane.mbufs, n_workers * inbox_slots + 4096 + rx_queues * 1024u);
-        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, mbufs, clock, rx_queues));
-        if (ports.empty()) throw std::runtime_error("no port came up (check the [[port]] devargs)");
+        RTE_ETH_FOREACH_DEV(pid) ports.push_back(port_start(pid, mbufs, clock, per_worker ? uint16_t(n_workers) : 1));
+        if (opts.capture.empty()) require_every_port(s.cfg.ports, ports.size());
+        if (ports.empty()) throw PortMismatch("no port came up (check the [[port]] devargs)");
 
         // Rules and thresholds as workers see them; outlives the workers.
         LiveSettings live(n_workers, s.rules, s.cfg.detectors);

@@ -78,20 +78,39 @@ std::vector<int> packet_sockets_on(unsigned if_index) {
 
 } // namespace
 
-Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t rx_queues) {
+namespace {
+// Drivers whose receive queues exist from probe, one a socket or file of
+// their devargs (net_af_packet qpairs=, net_pcap rx_pcap= / rx_iface=): each
+// of them receives whether it is set up or not, so every one is set up and
+// read, however few readers there are; a queue left out would lose its share
+// of the frames without a count.
+bool queues_fixed_at_probe(std::string_view driver) {
+    return driver == "net_af_packet" || driver == "net_pcap" || driver == "net_ring";
+}
+} // namespace
+
+Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t readers) {
     Port port;
     port.id = id;
-    port.rx_queues = rx_queues;
-    port.pool = rte_pktmbuf_pool_create(("mbufs" + std::to_string(id)).c_str(), mbufs, 256, kFrameNotePrivSize,
-                                        RTE_MBUF_DEFAULT_BUF_SIZE, int(rte_eth_dev_socket_id(id)) < 0 ? 0 : rte_eth_dev_socket_id(id));
-    if (!port.pool) throw std::runtime_error(std::string("mbuf pool: ") + rte_strerror(rte_errno));
-
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(id, &info) != 0) throw std::runtime_error("port " + std::to_string(id) + ": no device info");
+    const std::string driver = info.driver_name ? info.driver_name : "?";
+    const std::string name = "port " + std::to_string(id) + " (" + driver + ")";
+    if (info.max_rx_queues < readers)
+        throw PortMismatch(name + ": rx_queues = \"per_worker\" needs " + std::to_string(readers) +
+                           " receive queues, the port has " + std::to_string(info.max_rx_queues) +
+                           " (net_af_packet: qpairs=" + std::to_string(readers) + "; net_pcap: one rx_pcap a queue)");
+    port.rx_queues = queues_fixed_at_probe(driver) ? info.max_rx_queues : readers;
+    // Every queue's descriptors hold mbufs besides what the rings hold.
+    port.pool = rte_pktmbuf_pool_create(("mbufs" + std::to_string(id)).c_str(), mbufs + port.rx_queues * 1024u, 256,
+                                        kFrameNotePrivSize, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                        int(rte_eth_dev_socket_id(id)) < 0 ? 0 : rte_eth_dev_socket_id(id));
+    if (!port.pool) throw std::runtime_error(std::string("mbuf pool: ") + rte_strerror(rte_errno));
+
     // DPDK 22.11's net_af_packet counts no drops: frames the kernel could not
     // put in its full ring are only in the sockets' PACKET_STATISTICS, which
     // nothing else in the process reads (a read resets them).
-    if (info.driver_name && std::string_view(info.driver_name) == "net_af_packet" && info.if_index)
+    if (driver == "net_af_packet" && info.if_index)
         port.kernel_ring_sockets = packet_sockets_on(info.if_index);
     rte_eth_conf conf{};
     if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
@@ -99,11 +118,7 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t rx_que
         port.hw_timestamps = true;
     }
     if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-    const std::string name = "port " + std::to_string(id) + " (" + (info.driver_name ? info.driver_name : "?") + ")";
-    if (info.max_rx_queues < rx_queues)
-        throw PortMismatch(name + ": rx_queues = \"per_worker\" needs " + std::to_string(rx_queues) +
-                                 " receive queues, the port has " + std::to_string(info.max_rx_queues) +
-                                 " (net_af_packet: qpairs=" + std::to_string(rx_queues) + "; net_pcap: one rx_pcap a queue)");
+    const uint16_t rx_queues = port.rx_queues;
     // Addresses only, not ports: the fragments of a datagram (ports in the
     // first alone) land on one queue, where that worker reassembles them.
     const uint64_t rss_ip = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;

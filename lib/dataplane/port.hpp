@@ -26,7 +26,7 @@ void eal_stop();
 
 struct Port {
     uint16_t id = 0;
-    uint16_t rx_queues = 1;
+    uint16_t rx_queues = 1; // set up and read: the readers', or all a vdev made at probe
     bool rss = false; // the driver spreads frames over the queues by IP address hash
     rte_mempool* pool = nullptr;
     bool hw_timestamps = false;
@@ -41,12 +41,16 @@ struct PortMismatch : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Configures port `id` with `rx_queues` Rx queues (one, or one a worker for
-// rx_queues = "per_worker": RSS on the IP addresses where the driver offers
-// it, so a datagram's fragments share a queue) and starts it. Enables the Rx
+// Configures port `id` for `readers` lcores reading it (1, or one a worker
+// for rx_queues = "per_worker": RSS on the IP addresses where the driver
+// offers it, so a datagram's fragments share a queue) and starts it: one
+// queue a reader, or, for vdevs whose queues are made at probe (af_packet
+// qpairs=, one rx_pcap a queue), all of them, which the readers share out.
+// The pool holds `mbufs` besides the queues' descriptors. Enables the Rx
 // timestamp offload where offered, so packet time comes from the capture.
-// Throws PortMismatch when the port has fewer queues, else std::runtime_error.
-Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t rx_queues = 1);
+// Throws PortMismatch when the port has fewer queues than readers, else
+// std::runtime_error.
+Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t readers = 1);
 
 // What the ports lost before recontap read it (imissed + rx_nombuf + ierrors,
 // and frames a net_af_packet kernel ring had no room for, over all ports).

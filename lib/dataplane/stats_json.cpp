@@ -34,10 +34,11 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
     total["packets"] = totals.port_rx_packets;
     total["ip_fragments"] = {{"fragments", totals.reassembly.fragments}, {"datagrams", totals.reassembly.datagrams},
                              {"too_big", totals.reassembly.too_big}, {"bad_fragment", totals.reassembly.bad_fragment},
-                             {"evicted", totals.reassembly.evicted}, {"expired", totals.reassembly.expired}};
+                             {"evicted", totals.reassembly.evicted}, {"expired", totals.reassembly.expired},
+                             {"unfinished", totals.reassembly.unfinished}};
     total["drops"]["steer"] = totals.steer_drops;
     total["drops"]["reassembled_datagrams_lost"] = totals.steering.datagram_drops; // no mbuf, or not UDP
-    total["drops"]["fragments_incomplete"] = totals.reassembly.evicted + totals.reassembly.expired +
+    total["drops"]["fragments_incomplete"] = totals.reassembly.evicted + totals.reassembly.expired + totals.reassembly.unfinished +
                                              totals.reassembly.too_big + totals.reassembly.bad_fragment;
     total["drops"]["port_missed"] = totals.port_missed;
     total["drops"]["undelivered_detections"] = totals.undelivered;

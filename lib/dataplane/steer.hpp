@@ -64,6 +64,7 @@ public:
     }
     const SharedSteeringCounters& shared() const { return shared_; }
     const dns::IpReassemblyCounters& reassembly_counters() const { return fragments_.counters(); }
+    std::size_t fragments_pending() const { return fragments_.pending(); } // incomplete datagrams held
 
 private:
     static constexpr unsigned kBurst = 64;

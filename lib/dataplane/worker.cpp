@@ -167,7 +167,7 @@ void Worker::timed_burst(rte_mbuf** burst, unsigned n) {
     timer->sampling = false;
 }
 
-// per_worker: one burst from this worker's queue of each port, steered to
+// per_worker: one burst from each of this worker's queues, steered to
 // the owners' inboxes (this worker's own included). Frames read, or 0 once
 // finish is set, when it stops reading for good and says so.
 unsigned Worker::read_queues(const std::atomic<bool>& finish, bool& reading) {
@@ -184,8 +184,8 @@ unsigned Worker::read_queues(const std::atomic<bool>& finish, bool& reading) {
     if (rte_ring_free_count(inbox) < 32 * receive->receivers) return 0;
     rte_mbuf* burst[32];
     unsigned got = 0;
-    for (uint16_t port : receive->ports) {
-        uint16_t n = rte_eth_rx_burst(port, uint16_t(index), burst, 32);
+    for (const RxQueue& q : receive->queues) {
+        uint16_t n = rte_eth_rx_burst(q.port, q.queue, burst, 32);
         if (n) receive->steering->dispatch(burst, n);
         got += n;
     }

@@ -49,13 +49,17 @@ struct PacketClock {
 
 class Steering;
 
-// rx_queues = "per_worker": what a worker reads itself. It reads queue
-// `index` of every port and steers the frames through its own Steering to
-// the inboxes (its own among them); it stops reading when told to finish and
-// leaves once every receiving worker has stopped and its inbox is empty, so
-// no frame another worker steered to it late is left behind.
+// rx_queues = "per_worker": what a worker reads itself. It reads its share
+// of every port's queues (queue q goes to worker q mod workers) and steers
+// the frames through its own Steering to the inboxes (its own among them);
+// it stops reading when told to finish and leaves once every receiving
+// worker has stopped and its inbox is empty, so no frame another worker
+// steered to it late is left behind.
+struct RxQueue {
+    uint16_t port, queue;
+};
 struct WorkerReceive {
-    std::vector<uint16_t> ports;
+    std::vector<RxQueue> queues;
     Steering* steering = nullptr;
     std::atomic<unsigned>* stopped = nullptr; // shared: workers that have stopped reading
     unsigned receivers = 0;                   // workers that read

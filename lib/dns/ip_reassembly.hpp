@@ -27,9 +27,10 @@ struct IpReassemblyCounters {
     uint64_t bad_fragment = 0;     // non-final fragment not a multiple of 8, or data past the end
     uint64_t evicted = 0;          // incomplete datagram pushed out by newer ones
     uint64_t expired = 0;          // incomplete datagram timed out
+    uint64_t unfinished = 0;       // incomplete when the input ended (the owner fills it in from pending())
     IpReassemblyCounters& operator+=(const IpReassemblyCounters& o) {
         fragments += o.fragments, datagrams += o.datagrams, too_big += o.too_big;
-        bad_fragment += o.bad_fragment, evicted += o.evicted, expired += o.expired;
+        bad_fragment += o.bad_fragment, evicted += o.evicted, expired += o.expired, unfinished += o.unfinished;
         return *this;
     }
 };

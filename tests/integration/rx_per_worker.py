@@ -9,10 +9,13 @@ client whose file is the other worker's queue is handed over to its owner.
 
 Asserts: the alert set and the query/response counts equal the offline run
 of the whole capture; every frame read once (port rx = capture) and handled
-once (worker packets = capture), none dropped; both workers read and both
-handle; recontapctl status while it runs; exit 0 on SIGTERM with stats.json
-agreeing. And the refusals: more workers than the port has queues is exit 2
-with the reason, a bad rx_queues value is exit 2 with FILE:LINE:COL.
+once (worker packets = capture), none dropped; both workers handle;
+recontapctl status while it runs; exit 0 on SIGTERM with stats.json
+agreeing. The same for a port with more queues than readers, whose queues
+are shared out (one worker reading both; the main lcore reading both with
+rx_queues = "one"): none may go unread. And the refusals, exit 2 with the
+reason: more workers than the port has queues, a [[port]] that does not come
+up, a bad rx_queues value (FILE:LINE:COL).
 
 usage: rx_per_worker.py BUILD_DIR
 """
@@ -55,14 +58,15 @@ def write_config(path, site, run_dir, workers, rx_queues, vdev=None):
         f.write("\n".join(lines) + "\n")
 
 
-def live_run(bins, run_dir, cfg, total, offline, offline_total):
+def live_run(bins, run_dir, cfg, total, offline, offline_total, workers):
+    label = os.path.basename(run_dir)
     socket = os.path.join(run_dir, "recontapd.sock")
     daemon = subprocess.Popen([bins["recontapd"], "-c", cfg, "-l", os.path.join(run_dir, "log")],
                               stdout=open(os.path.join(run_dir, "recontapd.out"), "w"), stderr=subprocess.STDOUT)
     dp_log = os.path.join(run_dir, "recontap.out")
     dataplane = None
     try:
-        check(wait_for(lambda: ctl(bins, socket, "status"), 10) is not None, "recontapd answers")
+        check(wait_for(lambda: ctl(bins, socket, "status"), 10) is not None, f"{label}: recontapd answers")
         dataplane = subprocess.Popen([bins["recontap"], "-c", cfg, "-l", os.path.join(run_dir, "dp")],
                                      stdout=open(dp_log, "w"), stderr=subprocess.STDOUT)
 
@@ -70,32 +74,32 @@ def live_run(bins, run_dir, cfg, total, offline, offline_total):
             s = ctl(bins, socket, "stats")
             return s if s and s["totals"].get("packets", 0) >= total and s["totals"].get("port_rx_packets", 0) >= total else None
         stats = wait_for(settled, 30) or ctl(bins, socket, "stats")
-        if not check(stats is not None, f"recontapctl stats answers ({open(dp_log).read()[-400:]!r})"):
+        if not check(stats is not None, f"{label}: recontapctl stats answers ({open(dp_log).read()[-400:]!r})"):
             return
         status = ctl(bins, socket, "status")
-        check(status and status["dataplane"]["attached"] and status["dataplane"]["workers"] == 2,
-              f"status: data plane attached with 2 workers ({status and status['dataplane']})")
+        check(status and status["dataplane"]["attached"] and status["dataplane"]["workers"] == workers,
+              f"{label}: status: data plane attached with {workers} worker(s) ({status and status['dataplane']})")
         t = stats["totals"]
         check(t["port_rx_packets"] == total and t["packets"] == total,
-              f"every frame read once and handled once: port rx {t['port_rx_packets']}, workers {t['packets']}, "
+              f"{label}: every frame read once and handled once: port rx {t['port_rx_packets']}, workers {t['packets']}, "
               f"capture {total}")
         check(t["queries"] == offline_total["queries"] and t["responses"] == offline_total["responses"],
-              f"queries {t['queries']}/{offline_total['queries']} responses {t['responses']}/{offline_total['responses']} "
+              f"{label}: queries {t['queries']}/{offline_total['queries']} responses {t['responses']}/{offline_total['responses']} "
               "as offline")
-        check(stats["drops"]["steer"] == 0 and stats["drops"]["rx_missed"] == 0, f"no drops ({stats['drops']})")
+        check(stats["drops"]["steer"] == 0 and stats["drops"]["rx_missed"] == 0, f"{label}: no drops ({stats['drops']})")
         handled = [w["packets"] for w in stats["workers"]]
-        check(len(handled) == 2 and all(handled), f"both workers handle frames ({handled})")
-        check(all_delivered(bins, socket), "recontapd took every detection")
+        check(len(handled) == workers and all(handled), f"{label}: every worker handles frames ({handled})")
+        check(all_delivered(bins, socket), f"{label}: recontapd took every detection")
 
         rc = terminate(dataplane)
-        check(rc == 0, f"recontap exits 0 on SIGTERM (got {rc}: {open(dp_log).read()[-400:]!r})")
+        check(rc == 0, f"{label}: recontap exits 0 on SIGTERM (got {rc}: {open(dp_log).read()[-400:]!r})")
         dp = json.load(open(os.path.join(run_dir, "dp", "stats.json")))
         check(dp["total"]["packets"] == total and dp["total"]["drops"]["steer"] == 0,
-              f"stats.json: {dp['total']['packets']} packets, steer drops {dp['total']['drops']['steer']}")
+              f"{label}: stats.json: {dp['total']['packets']} packets, steer drops {dp['total']['drops']['steer']}")
         daemon.send_signal(signal.SIGTERM)
-        check(daemon.wait(20) == 0, "recontapd exits 0 on SIGTERM")
+        check(daemon.wait(20) == 0, f"{label}: recontapd exits 0 on SIGTERM")
         got = alert_set(os.path.join(run_dir, "log", "eve.json"))
-        check(got == offline, f"alerts == offline ({len(offline)}); missing {sorted(offline - got)} "
+        check(got == offline, f"{label}: alerts == offline ({len(offline)}); missing {sorted(offline - got)} "
                               f"unexpected {sorted(got - offline)}")
     finally:
         for p in (dataplane, daemon):
@@ -131,11 +135,14 @@ def main():
     check(len(offline) >= 5, f"the offline run alerts ({len(offline)})")
 
     vdev = "net_pcap0," + ",".join(f"rx_pcap={p}" for p in parts)
-    live_dir = os.path.join(tmp, "live")
-    os.makedirs(live_dir)
-    cfg = os.path.join(live_dir, "c.toml")
-    write_config(cfg, site, live_dir, 2, "per_worker", vdev)
-    live_run(bins, live_dir, cfg, total, offline, offline_total)
+    # Two workers a queue each; one worker reading both queues; the main lcore reading both.
+    for label, workers, rx_queues in (("per_worker", 2, "per_worker"), ("one_reader", 1, "per_worker"),
+                                      ("main_lcore", 2, "one")):
+        live_dir = os.path.join(tmp, label)
+        os.makedirs(live_dir)
+        cfg = os.path.join(live_dir, "c.toml")
+        write_config(cfg, site, live_dir, workers, rx_queues, vdev)
+        live_run(bins, live_dir, cfg, total, offline, offline_total, workers)
 
     # Three workers, two queues: refused, with the reason, before any frame is read.
     bad_dir = os.path.join(tmp, "three")
@@ -145,6 +152,13 @@ def main():
     r = sh(bins["recontap"], "-c", cfg, "-l", os.path.join(bad_dir, "dp"), timeout=60)
     check(r.returncode == 2 and 'rx_queues = "per_worker" needs 3 receive queues, the port has 2' in r.stderr,
           f"3 workers on a 2-queue port: exit 2 with the reason (got {r.returncode}: {r.stderr.strip()[-300:]!r})")
+    missing = os.path.join(tmp, "no-such.pcap")
+    write_config(cfg, site, bad_dir, 2, "per_worker", vdev)
+    with open(cfg, "a") as f:  # a second port that cannot come up
+        f.write(f'[[port]]\nvdev = "net_pcap1,rx_pcap={missing}"\n')
+    r = sh(bins["recontap"], "-c", cfg, "-l", os.path.join(bad_dir, "dp"), timeout=60)
+    check(r.returncode == 2 and "1 of 2 [[port]]s came up; not net_pcap1" in r.stderr,
+          f"a port that does not come up: exit 2 naming it (got {r.returncode}: {r.stderr.strip()[-300:]!r})")
     write_config(cfg, site, bad_dir, 2, "rss", vdev)
     r = sh(bins["recontap"], "-c", cfg, "-l", os.path.join(bad_dir, "dp"), timeout=60)
     check(r.returncode == 2 and 'rx_queues: must be "one" or "per_worker"' in r.stderr and "c.toml:" in r.stderr,
