@@ -22,6 +22,11 @@ test waits out the last 90 s before 00:00 UTC so no replay straddles a
 boundary. Offline, the capture's timestamps (09:00 to 09:03 on one day) also
 fall in one window, so the three runs count the same traffic per window.
 
+Queues. The x60 run's af_packet port has two sockets in its fanout group,
+both read by the main lcore (rx_queues = "one"); a fourth run gives each of
+two workers its own (rx_queues = "per_worker"). Either way every frame the
+kernel spreads over them must be read.
+
 Drops. A third run stops recontap (SIGSTOP) while --topspeed fills a 512-frame
 kernel ring with the 1454-frame capture: 512 must be received and 942 shown
 as rx_missed by recontapctl while it runs (net_af_packet itself reports none
@@ -46,7 +51,8 @@ from live_checks import all_delivered, alert_set, check, ctl, failures, sh, term
 # CPU). Not --topspeed: at 64k packets/s a worker descheduled for 16 ms overflows its 1024-slot inbox
 # on a loaded 2-core machine (seen once in 10 runs: 198 steer drops, counted, one alert lost). The
 # stalled run uses --topspeed, where losing packets is the point.
-SPEEDS = (("pps4000", ["--pps=4000"]), ("x60", ["--multiplier=60"]))
+# The x60 run's tap has two sockets in its fanout group (qpairs=2), both read by the main lcore.
+SPEEDS = (("pps4000", ["--pps=4000"], 1), ("x60", ["--multiplier=60"], 2))
 WINDOW_S = 86400
 GEN_ARGS = ["--seed", "21", "--minutes", "1", "--clients", "4", "--scenario",
             "dnsrecon", "axfr_refused", "version_bind", "outsider", "pdns_then_probe"]
@@ -95,13 +101,15 @@ class Namespace:
         return self.name in sh("ip", "netns", "list").stdout.split()
 
 
-def write_config(path, site, mgmt_dir, shm, tap, ring_frames=RING_FRAMES, workers=1):
-    """workers > 1: rx_queues = "per_worker", one af_packet queue pair (a socket of its fanout group) a worker."""
+def write_config(path, site, mgmt_dir, shm, tap, ring_frames=RING_FRAMES, workers=1, qpairs=1):
+    """workers > 1: rx_queues = "per_worker", one af_packet queue pair (a socket of its fanout group) a worker;
+    else "one": the main lcore reads all `qpairs`."""
+    qpairs = max(qpairs, workers)
     lines = ["[site]"]
     for key in ("internal_networks", "internal_zones", "dns_servers"):
         lines.append(f"{key} = {json.dumps(site[key])}")
     lines += ["", "[[port]]",
-              f'vdev = "net_af_packet0,iface={tap},qpairs={workers},blocksz=4096,framesz=2048,framecnt={ring_frames}"',
+              f'vdev = "net_af_packet0,iface={tap},qpairs={qpairs},blocksz=4096,framesz=2048,framecnt={ring_frames}"',
               "", "[mgmt]", f'socket = "{mgmt_dir}/recontapd.sock"', f'shm = "{shm}"', f'logdir = "{mgmt_dir}/log"',
               "", "[dataplane]", f"workers = {workers}", f'rx_queues = "{"per_worker" if workers > 1 else "one"}"',
               "", "[detectors]", f"window_s = {WINDOW_S}", ""]
@@ -117,23 +125,23 @@ def wait_out_window_boundary():
         time.sleep(left + 1)
 
 
-def live_run(bins, tmp, label, replay_args, capture, site, offline_total, stall=False, workers=1):
+def live_run(bins, tmp, label, replay_args, capture, site, offline_total, stall=False, workers=1, qpairs=1):
     """One live run in its own namespace; the alert set, or None when it could not finish or was stalled.
     stall: recontap is stopped (SIGSTOP) while tcpreplay fills a ring smaller than the capture: exactly
     the ring's worth is received, the rest must show as rx_missed."""
     with Namespace(label) as ns:
-        alerts = replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall, workers)
+        alerts = replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall, workers, qpairs)
     check(not ns.exists(), f"{label}: namespace {ns.name} removed")
     return alerts
 
 
-def replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall, workers):
+def replay_into_tap(ns, bins, tmp, label, replay_args, capture, site, offline_total, stall, workers, qpairs):
     run_dir = os.path.join(tmp, label)
     os.makedirs(run_dir)
     shm = f"/recontap-live-{os.getpid()}-{label}"
     cfg = os.path.join(run_dir, "live.toml")
     ring_frames = STALL_RING_FRAMES if stall else RING_FRAMES
-    write_config(cfg, site, run_dir, shm, ns.tap, ring_frames, workers)
+    write_config(cfg, site, run_dir, shm, ns.tap, ring_frames, workers, qpairs)
     socket = os.path.join(run_dir, "recontapd.sock")
     daemon_log = open(os.path.join(run_dir, "recontapd.out"), "w")
     daemon = subprocess.Popen([bins["recontapd"], "-c", cfg, "-l", os.path.join(run_dir, "log")],
@@ -292,8 +300,8 @@ def main():
                                f"unexpected {sorted(offline - expected)}")
     check(offline_total["packets_local_time"] == 0, "offline: every packet timed by the capture")
 
-    for label, replay_args in SPEEDS:
-        got = live_run(bins, tmp, label, replay_args, capture, truth["site"], offline_total)
+    for label, replay_args, qpairs in SPEEDS:
+        got = live_run(bins, tmp, label, replay_args, capture, truth["site"], offline_total, qpairs=qpairs)
         if got is not None:
             check(got == offline, f"{label}: live alerts == offline ({len(offline)}); missing {sorted(offline - got)} "
                                   f"unexpected {sorted(got - offline)}")
