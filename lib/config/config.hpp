@@ -58,8 +58,8 @@ struct Mgmt {
 
 // Where the workers' frames come from (README "A live tap").
 enum class RxQueues : uint8_t {
-    one,        // the port's one queue, read and steered by the main lcore
-    per_worker, // one queue a worker, each steering what it receives to the client's owner
+    one,        // the main lcore reads the ports' queues and steers every frame
+    per_worker, // a queue a worker (at least), each steering what it reads to the client's owner
 };
 
 struct Dataplane {

@@ -1,8 +1,9 @@
 // Who reads the ports and steers each frame to its client's worker
-// ([dataplane] rx_queues): the main lcore alone ("one": each port's one
-// queue, one Steering), or every worker its own queue of each port
-// ("per_worker": one Steering a worker, inboxes with several producers), so
-// that receiving scales with the workers instead of stopping at one core.
+// ([dataplane] rx_queues): the main lcore alone ("one": every queue of every
+// port, one Steering), or every worker its share of the queues ("per_worker":
+// queue q to worker q mod workers, one Steering a worker, inboxes with
+// several producers), so that receiving scales with the workers instead of
+// stopping at one core.
 #pragma once
 #include "dataplane/port.hpp"
 #include "dataplane/steer.hpp"

@@ -2,8 +2,8 @@
 // packet is handed to the worker that owns its client (source of a query,
 // destination of a response) through that worker's rte_ring. Used for vdevs
 // and NICs without per-direction RSS flow rules. rx_queues = "one": one
-// Steering on the main lcore reads the port's one queue. "per_worker": each
-// worker has its own for the queue it reads, and the inboxes take several
+// Steering on the main lcore, for every queue it reads. "per_worker": each
+// worker has its own for the queues it reads, and the inboxes take several
 // producers.
 #pragma once
 #include "dataplane/frame_note.hpp"
