@@ -37,6 +37,9 @@ namespace {
 // for room (lossless); live it drops when a worker falls behind, so a live
 // inbox holds more: ~16 ms of a worker descheduled at 250k frames/s.
 constexpr unsigned kInboxSlotsOffline = 1024, kInboxSlotsLive = 4096;
+// How long the end of a run waits for recontapd to take the last detections
+// (a daemon restarting meanwhile re-attaches and takes them).
+constexpr unsigned kDeliveryWaitS = 60;
 
 std::atomic<bool> g_stop_requested{false}; // set by SIGINT/SIGTERM; the only process-wide state, owned by the program
 
@@ -231,10 +234,16 @@ int run(const RunOptions& opts) {
         h.rx_missed.store(totals.port_missed);
         for (const Port& p : ports) rte_eth_dev_stop(p.id);
 
-        totals.undelivered = wait_delivered(region, daemon, 60);
+        totals.undelivered = wait_delivered(region, daemon, kDeliveryWaitS);
         if (totals.undelivered) {
-            std::fprintf(stderr, "recontap: %llu detections were not acknowledged by recontapd (see its log)\n",
-                         static_cast<unsigned long long>(totals.undelivered));
+            // Say whether recontapd is there at all: "see its log" is no help when it is gone.
+            const uint64_t beat = h.daemon_heartbeat_ns.load(), now = shm::monotonic_ns();
+            const std::string seen = beat == 0 ? "recontapd never attached"
+                                   : "recontapd last seen " + std::to_string((now - std::min(beat, now)) / 1'000'000'000ull) +
+                                         " s ago (pid " + std::to_string(h.daemon_pid.load()) + ")";
+            std::fprintf(stderr, "recontap: %llu detections were not acknowledged within %u s; %s: see its log, and "
+                                 "stats.json drops.undelivered_detections\n",
+                         static_cast<unsigned long long>(totals.undelivered), kDeliveryWaitS, seen.c_str());
             status = 1;
         }
         write_json_file(s.logdir + "/stats.json", stats_document(region, totals));
