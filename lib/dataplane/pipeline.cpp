@@ -195,13 +195,18 @@ int run(const RunOptions& opts) {
         const uint64_t heartbeat_every = rte_get_tsc_hz() / 10;
         uint64_t next_heartbeat = 0, received = 0, last_rx_tsc = rte_rdtsc();
         while (!g_stop_requested.load(std::memory_order_relaxed)) {
+            // Frames read are published as they are read (workers publish what
+            // they handled every ~4096): a reader of the counters should not
+            // see more handled than received for longer than a burst or 1 ms.
             if (intake.main_lcore_reads()) {
                 if (unsigned n = intake.poll()) {
                     received += n;
                     last_rx_tsc = rte_rdtsc();
+                    h.rx_packets.store(received, std::memory_order_relaxed);
                 }
             } else {
                 usleep(1000); // nothing to read here: heartbeat and control only
+                h.rx_packets.store(intake.frames(), std::memory_order_relaxed);
             }
             uint64_t now = rte_rdtsc();
             if (now >= next_heartbeat) {
