@@ -268,9 +268,9 @@ std::vector<Port> read_port_list(const std::string& file, const toml::node& node
             fail_at(file, element.source(), "[[port]]: give exactly one of vdev or pci");
         // DPDK probes a second vdev of the same name, or a PCI address twice,
         // as nothing at all: the port would be silently missing.
-        const std::string device = port.vdev.empty() ? port.pci : port.vdev.substr(0, port.vdev.find(','));
+        const std::string device = port.device();
         for (const Port& earlier : ports)
-            if (device == (earlier.vdev.empty() ? earlier.pci : earlier.vdev.substr(0, earlier.vdev.find(','))))
+            if (device == earlier.device())
                 fail_at(file, element.source(), "[[port]]: \"" + device + "\" is already an earlier port" +
                                                     (port.vdev.empty() ? "" : " (give each vdev its own name: net_pcap0, net_pcap1, ...)"));
         ports.push_back(std::move(port));

@@ -45,6 +45,8 @@ struct Site {
 struct Port {
     std::string vdev; // DPDK vdev devargs, e.g. "net_pcap0,rx_pcap=/x.pcap"
     std::string pci;  // or a PCI address
+    // The DPDK device it names: the vdev's name (before its first ',') or the PCI address.
+    std::string device() const { return vdev.empty() ? pci : vdev.substr(0, vdev.find(',')); }
     bool operator==(const Port&) const = default;
 };
 

@@ -22,58 +22,51 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace recontap::dataplane {
 
 namespace {
 
-// Receive and free for `seconds`: the ceiling any pipeline on this source can reach.
-double bare_rx_mpps(const Port& port, double seconds) {
-    rte_mbuf* burst[32];
-    const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(seconds * double(hz));
-    uint64_t received = 0, now = start;
-    while (now < end) {
-        uint16_t n = rte_eth_rx_burst(port.id, 0, burst, 32);
-        if (n) rte_pktmbuf_free_bulk(burst, n);
-        received += n;
-        now = rte_rdtsc();
-    }
-    return double(received) / (double(now - start) / double(hz)) / 1e6;
-}
-
-// per_worker: every worker lcore's bare loop on its own queue, all at once.
+// Receive and free for `seconds`: the ceiling any pipeline on this source can
+// reach. One loop on one queue; per_worker, every worker lcore's on its own
+// queue at once.
 struct BareLoop {
     uint16_t port, queue;
     double seconds;
     uint64_t received = 0;
+    double elapsed = 0;
 };
-int bare_loop_main(void* arg) {
+int bare_loop(void* arg) {
     auto* b = static_cast<BareLoop*>(arg);
     rte_mbuf* burst[32];
-    const uint64_t end = rte_rdtsc() + uint64_t(b->seconds * double(rte_get_tsc_hz()));
-    while (rte_rdtsc() < end) {
+    const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(b->seconds * double(hz));
+    uint64_t now = start;
+    while (now < end) {
         uint16_t n = rte_eth_rx_burst(b->port, b->queue, burst, 32);
         if (n) rte_pktmbuf_free_bulk(burst, n);
         b->received += n;
+        now = rte_rdtsc();
     }
+    b->elapsed = double(now - start) / double(hz);
     return 0;
 }
-double bare_rx_mpps_per_worker(const Port& port, unsigned workers, double seconds) {
-    std::vector<BareLoop> loops(workers);
-    unsigned w = 0, lcore;
-    const uint64_t start = rte_rdtsc();
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-        if (w == workers) break;
-        loops[w] = {port.id, uint16_t(w), seconds};
-        rte_eal_remote_launch(bare_loop_main, &loops[w], lcore);
-        ++w;
+double bare_rx_mpps(const Port& port, unsigned queues, double seconds) {
+    std::vector<BareLoop> loops(queues);
+    for (unsigned q = 0; q < queues; ++q) loops[q] = {port.id, uint16_t(q), seconds};
+    if (queues == 1) {
+        bare_loop(&loops[0]); // on the main lcore, where the pipeline's one reader runs
+    } else {
+        unsigned q = 0, lcore;
+        RTE_LCORE_FOREACH_WORKER(lcore) {
+            if (q == queues) break;
+            rte_eal_remote_launch(bare_loop, &loops[q++], lcore);
+        }
+        rte_eal_mp_wait_lcore();
     }
-    rte_eal_mp_wait_lcore();
-    uint64_t received = 0;
-    for (const BareLoop& b : loops) received += b.received;
-    return double(received) / (double(rte_rdtsc() - start) / double(rte_get_tsc_hz())) / 1e6;
+    double mpps = 0;
+    for (const BareLoop& b : loops) mpps += double(b.received) / b.elapsed / 1e6;
+    return mpps;
 }
 
 double per_packet_ns(uint64_t cycles, uint64_t packets) {
@@ -99,22 +92,19 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
         workers.push_back(std::make_unique<Worker>(w, cfg, rules, region.view(), r, capture.link, clock));
         workers.back()->timer = &timers[w];
     }
-    Steering steering(inboxes, capture.link, cfg.dataplane.dns_ports, true, port.pool, clock,
-                      cfg.dataplane.ipv6_client_prefix);
-    // per_worker: the workers read and steer (lossy, as live); the main lcore waits.
+    // One reader: the main lcore steers losslessly, as offline. per_worker:
+    // the workers read and steer (lossy, as live); the main lcore waits.
     std::vector<Port> ports{port};
-    std::optional<Intake> intake;
-    if (workers_read) {
-        intake.emplace(true, ports, inboxes, capture.link, cfg.dataplane.dns_ports, false, clock,
-                       cfg.dataplane.ipv6_client_prefix);
-        intake->attach(workers);
-    }
+    Intake intake(workers_read, ports, inboxes, capture.link, cfg.dataplane.dns_ports, true, clock,
+                  cfg.dataplane.ipv6_client_prefix);
+    intake.attach(workers);
     std::atomic<bool> finish{false};
     std::vector<WorkerLaunch> launches;
     launch_workers(workers, finish, launches);
     rte_mbuf* burst[32];
     const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(seconds * double(hz));
     uint64_t received = 0, steer_cycles = 0, steer_sampled = 0, bursts = 0, now = start;
+    Steering& steering = intake.main_lcore_steering(); // one reader: timed apart from receiving
     while (workers_read && now < end) {
         usleep(1000);
         now = rte_rdtsc();
@@ -174,7 +164,7 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
             {"detections", detections},
             {"event_ring_drops", ring_drops},
             {"clients_evicted", evicted},
-            {"steer_drops", workers_read ? intake->totals().drops : steering.counters().drops}};
+            {"steer_drops", intake.totals().drops}};
 }
 
 } // namespace
@@ -218,8 +208,7 @@ int bench_dataplane(const BenchOptions& opts) {
         if (rte_lcore_count() < cfg.dataplane.workers + 1) throw std::runtime_error("not enough lcores");
         PacketClock clock;
         Port port = port_start(0, mbufs, clock, uint16_t(queues));
-        double bare = opts.per_worker_queues ? bare_rx_mpps_per_worker(port, queues, opts.seconds)
-                                             : bare_rx_mpps(port, opts.seconds);
+        double bare = bare_rx_mpps(port, queues, opts.seconds);
         nlohmann::json result = pipeline(port, cfg, rules, capture, clock, opts.seconds, opts.per_worker_queues);
         rte_eth_dev_stop(port.id);
         double full = result["pipeline_mpps"].get<double>();

@@ -34,13 +34,15 @@ public:
     bool main_lcore_reads() const { return receive_.empty(); }
     // Main lcore, when it reads: one burst from each queue of each port, steered; frames read.
     unsigned poll();
+    // The main lcore's Steering (when it reads), for perf/bench's loop, which
+    // times dispatch apart from receiving.
+    Steering& main_lcore_steering() { return *steering_.front(); }
 
     // While running, from the main lcore: frames read and dropped for full inboxes
     // (per_worker: as the workers last published them).
     uint64_t frames() const;
     uint64_t drops() const;
-    // After the workers have stopped: every Steering's counters, summed
-    // (reassembly: datagrams still incomplete counted as unfinished).
+    // After the workers have stopped: every Steering's counters, summed.
     SteeringCounters totals() const;
     dns::IpReassemblyCounters reassembly() const;
 

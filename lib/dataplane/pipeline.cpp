@@ -104,7 +104,7 @@ void require_every_port(const std::vector<config::Port>& configured, std::size_t
     if (up >= configured.size()) return;
     std::string missing;
     for (const config::Port& p : configured) {
-        const std::string device = p.vdev.empty() ? p.pci : p.vdev.substr(0, p.vdev.find(','));
+        const std::string device = p.device();
         uint16_t id;
         if (rte_eth_dev_get_port_by_name(device.c_str(), &id) != 0) missing += (missing.empty() ? "" : ", ") + device;
     }

@@ -125,7 +125,6 @@ Port port_start(uint16_t id, unsigned mbufs, PacketClock& clock, uint16_t reader
     if (rx_queues > 1 && rss_ip) {
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf = rss_ip;
-        port.rss = true;
     }
     int rc = rte_eth_dev_configure(id, rx_queues, 1, &conf);
     if (rc < 0) throw std::runtime_error(name + ": configure: " + rte_strerror(-rc));

@@ -27,7 +27,6 @@ void eal_stop();
 struct Port {
     uint16_t id = 0;
     uint16_t rx_queues = 1; // set up and read: the readers', or all a vdev made at probe
-    bool rss = false; // the driver spreads frames over the queues by IP address hash
     rte_mempool* pool = nullptr;
     bool hw_timestamps = false;
     // net_af_packet only: the PMD's packet sockets, whose kernel ring drops

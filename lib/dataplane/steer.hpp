@@ -42,8 +42,8 @@ struct SteeringCounters {
 };
 
 // A Steering's frames and drops for the main lcore to read while a worker
-// steers (per_worker): the worker stores them when it publishes its own
-// counters (single writer, relaxed: each value is whole, the pair need not be).
+// steers (per_worker): the worker stores them after every burst it reads
+// (single writer, relaxed: each value is whole, the pair need not be).
 struct SharedSteeringCounters {
     std::atomic<uint64_t> frames{0}, drops{0};
 };
@@ -63,8 +63,7 @@ public:
         shared_.drops.store(counters_.drops, std::memory_order_relaxed);
     }
     const SharedSteeringCounters& shared() const { return shared_; }
-    const dns::IpReassemblyCounters& reassembly_counters() const { return fragments_.counters(); }
-    std::size_t fragments_pending() const { return fragments_.pending(); } // incomplete datagrams held
+    dns::IpReassemblyCounters reassembly_counters() const { return fragments_.counters(); }
 
 private:
     static constexpr unsigned kBurst = 64;

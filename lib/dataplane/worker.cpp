@@ -121,7 +121,6 @@ void Worker::handle(rte_mbuf* m) {
 }
 
 void Worker::publish() {
-    if (receive) receive->steering->share_counters();
     engine.sync_counters();
     counters.not_dns = extractor.counters().not_dns;
     const dns::TcpReassemblyCounters& t = extractor.tcp_counters();
@@ -172,8 +171,7 @@ void Worker::timed_burst(rte_mbuf** burst, unsigned n) {
 // finish is set, when it stops reading for good and says so.
 unsigned Worker::read_queues(const std::atomic<bool>& finish, bool& reading) {
     if (finish.load(std::memory_order_acquire)) {
-        reading = false;
-        receive->steering->share_counters();
+        reading = false; // the last burst read has shared its counts already
         receive->stopped->fetch_add(1, std::memory_order_release);
         return 0;
     }

@@ -50,7 +50,7 @@ public:
 
     const ExtractorCounters& counters() const { return counters_; }
     const TcpReassemblyCounters& tcp_counters() const { return tcp_.counters(); }
-    const IpReassemblyCounters& ip_counters() const { return ip_.counters(); }
+    IpReassemblyCounters ip_counters() const { return ip_.counters(); }
     const DnsPorts& ports() const { return ports_; }
 
 private:

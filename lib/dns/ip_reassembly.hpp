@@ -27,7 +27,7 @@ struct IpReassemblyCounters {
     uint64_t bad_fragment = 0;     // non-final fragment not a multiple of 8, or data past the end
     uint64_t evicted = 0;          // incomplete datagram pushed out by newer ones
     uint64_t expired = 0;          // incomplete datagram timed out
-    uint64_t unfinished = 0;       // incomplete when the input ended (the owner fills it in from pending())
+    uint64_t unfinished = 0;       // incomplete, still held (at the end of input: never to complete)
     IpReassemblyCounters& operator+=(const IpReassemblyCounters& o) {
         fragments += o.fragments, datagrams += o.datagrams, too_big += o.too_big;
         bad_fragment += o.bad_fragment, evicted += o.evicted, expired += o.expired, unfinished += o.unfinished;
@@ -49,7 +49,11 @@ public:
         feed_impl(pkt, ts_ns, sink);
     }
 
-    const IpReassemblyCounters& counters() const { return counters_; }
+    IpReassemblyCounters counters() const {
+        IpReassemblyCounters c = counters_;
+        c.unfinished = pending();
+        return c;
+    }
     std::size_t pending() const { return table_.active(); }
 
 private:
