@@ -229,10 +229,12 @@ int bench_stages(const BenchOptions& opts) {
         [&] { return bench_pass_engine(f, notes, l.cfg, *engine); });
     const std::size_t clients_active = engine->clients().active();
     const uint64_t clients_evicted = engine->clients().evictions();
+    const uint64_t verdict_misses = engine->verdict_misses();
     // The same pass again over a table the capture has already filled: the
     // clients are known, as in a tap's steady state (and in --bench, whose
     // infinite_rx source replays the capture).
     shm::WorkerCountersData warm_counters{};
+    uint64_t warm_misses_before = 0;
     CountingSink warm_sink;
     double worker_warm = ns_per_packet(
         f.size(), repeat,
@@ -241,7 +243,11 @@ int bench_stages(const BenchOptions& opts) {
             engine = std::make_unique<detect::Engine>(l.cfg, l.rules, warm_sink, 0, warm_counters);
             fill_table(f, notes, l.cfg, *engine);
         },
-        [&] { return bench_pass_engine_warm(f, notes, l.cfg, *engine); });
+        [&] {
+            warm_misses_before = engine->verdict_misses();
+            return bench_pass_engine_warm(f, notes, l.cfg, *engine);
+        });
+    const uint64_t warm_verdict_misses = engine->verdict_misses() - warm_misses_before;
     double full = steer + worker;
     nlohmann::json out{{"packets", f.size()},
                        {"messages", (counters.dns_queries + counters.dns_responses) / repeat},
@@ -258,7 +264,10 @@ int bench_stages(const BenchOptions& opts) {
                          {"worker_warm", worker_warm}}},
                        {"huge_pages_kib", huge_kib()},
                        {"clients_active", clients_active},
-                       {"clients_evicted", clients_evicted}};
+                       {"clients_evicted", clients_evicted},
+                       // Names not found in the verdict cache, in one worker pass and in the warm one.
+                       {"verdict_misses", verdict_misses},
+                       {"verdict_misses_warm", warm_verdict_misses}};
     std::printf("%s\n", out.dump().c_str());
     return 0;
 }

@@ -53,6 +53,8 @@ public:
     void sync_counters();
 
     const state::ClientTable& clients() const { return clients_; }
+    // Names whose verdict was worked out (not found in the cache): perf/bench.
+    uint64_t verdict_misses() const { return verdicts_.misses(); }
 
 private:
     // LazyVerdict's lookup (observation.hpp): the cached verdict of q's name.
