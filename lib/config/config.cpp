@@ -194,7 +194,7 @@ constexpr Field<Config> kDataplane[] = {
          else if (v == "per_worker") o.dataplane.rx_queues = RxQueues::per_worker;
          else fail(c, n, "must be \"one\" or \"per_worker\"");
      }},
-    {"burst", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.burst = read_uint(c, n, 1, 512); }},
+    {"burst", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.burst = read_uint(c, n, 1, kMaxBurst); }},
     {"mbufs", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.mbufs = read_uint(c, n, 1023, 1 << 24); }},
     {"dns_ports", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.dns_ports = read_ports(c, n); }},
     {"ipv6_client_prefix", [](const Ctx& c, const toml::node& n, Config& o) { o.dataplane.ipv6_client_prefix = read_uint(c, n, 8, 128); }},

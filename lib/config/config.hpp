@@ -64,11 +64,13 @@ enum class RxQueues : uint8_t {
     per_worker, // a queue a worker (at least), each steering what it reads to the client's owner
 };
 
+inline constexpr uint32_t kMaxBurst = 512; // [dataplane] burst; the loops' burst arrays are this long
+
 struct Dataplane {
     uint32_t workers = 1;
     RxQueues rx_queues = RxQueues::one;    // live [[port]]s only: a capture (-r) is read on one queue
     uint32_t clients_per_worker = 65536;   // client table capacity (power of two)
-    uint32_t burst = 32;
+    uint32_t burst = 32;                   // frames a receive or dequeue takes at once (1..kMaxBurst)
     uint32_t mbufs = 8191;
     dns::DnsPorts dns_ports;               // default {53}
     uint32_t ipv6_client_prefix = 64;      // IPv6 clients are one client per prefix (massdns sprays a /64)

@@ -33,17 +33,18 @@ namespace {
 // queue at once.
 struct BareLoop {
     uint16_t port, queue;
+    unsigned burst; // [dataplane] burst, as the pipeline's receive
     double seconds;
     uint64_t received = 0;
     double elapsed = 0;
 };
 int bare_loop(void* arg) {
     auto* b = static_cast<BareLoop*>(arg);
-    rte_mbuf* burst[32];
+    rte_mbuf* burst[config::kMaxBurst];
     const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(b->seconds * double(hz));
     uint64_t now = start;
     while (now < end) {
-        uint16_t n = rte_eth_rx_burst(b->port, b->queue, burst, 32);
+        uint16_t n = rte_eth_rx_burst(b->port, b->queue, burst, uint16_t(b->burst));
         if (n) rte_pktmbuf_free_bulk(burst, n);
         b->received += n;
         now = rte_rdtsc();
@@ -51,9 +52,9 @@ int bare_loop(void* arg) {
     b->elapsed = double(now - start) / double(hz);
     return 0;
 }
-double bare_rx_mpps(const Port& port, unsigned queues, double seconds) {
+double bare_rx_mpps(const Port& port, unsigned queues, unsigned burst, double seconds) {
     std::vector<BareLoop> loops(queues);
-    for (unsigned q = 0; q < queues; ++q) loops[q] = {port.id, uint16_t(q), seconds};
+    for (unsigned q = 0; q < queues; ++q) loops[q] = {port.id, uint16_t(q), burst, seconds};
     if (queues == 1) {
         bare_loop(&loops[0]); // on the main lcore, where the pipeline's one reader runs
     } else {
@@ -67,6 +68,12 @@ double bare_rx_mpps(const Port& port, unsigned queues, double seconds) {
     double mpps = 0;
     for (const BareLoop& b : loops) mpps += double(b.received) / b.elapsed / 1e6;
     return mpps;
+}
+
+// As the pipeline sizes them: room for a burst from every reader, twice over.
+unsigned bench_inbox_slots(const config::Config& cfg, bool workers_read) {
+    const unsigned readers = workers_read ? cfg.dataplane.workers : 1;
+    return std::max(4096u, rte_align32pow2(2 * cfg.dataplane.burst * readers));
 }
 
 double per_packet_ns(uint64_t cycles, uint64_t packets) {
@@ -85,7 +92,7 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
     std::vector<std::unique_ptr<Worker>> workers;
     std::vector<StageTimer> timers(n_workers);
     for (unsigned w = 0; w < n_workers; ++w) {
-        rte_ring* r = rte_ring_create(("bench_inbox" + std::to_string(w)).c_str(), 4096, SOCKET_ID_ANY,
+        rte_ring* r = rte_ring_create(("bench_inbox" + std::to_string(w)).c_str(), bench_inbox_slots(cfg, workers_read), SOCKET_ID_ANY,
                                       Intake::inbox_flags(workers_read));
         if (!r) throw std::runtime_error("cannot create worker ring");
         inboxes.push_back(r);
@@ -96,12 +103,12 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
     // the workers read and steer (lossy, as live); the main lcore waits.
     std::vector<Port> ports{port};
     Intake intake(workers_read, ports, inboxes, capture.link, cfg.dataplane.dns_ports, true, clock,
-                  cfg.dataplane.ipv6_client_prefix);
+                  cfg.dataplane.ipv6_client_prefix, cfg.dataplane.burst);
     intake.attach(workers);
     std::atomic<bool> finish{false};
     std::vector<WorkerLaunch> launches;
     launch_workers(workers, finish, launches);
-    rte_mbuf* burst[32];
+    rte_mbuf* burst[config::kMaxBurst];
     const uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), end = start + uint64_t(seconds * double(hz));
     uint64_t received = 0, steer_cycles = 0, steer_sampled = 0, bursts = 0, now = start;
     Steering& steering = intake.main_lcore_steering(); // one reader: timed apart from receiving
@@ -110,7 +117,7 @@ nlohmann::json pipeline(const Port& port, const config::Config& cfg, std::shared
         now = rte_rdtsc();
     }
     while (!workers_read && now < end) {
-        uint16_t n = rte_eth_rx_burst(port.id, 0, burst, 32);
+        uint16_t n = rte_eth_rx_burst(port.id, 0, burst, uint16_t(cfg.dataplane.burst));
         if (n) {
             received += n;
             if (++bursts % StageTimer::kSampleEvery == 0) {
@@ -188,7 +195,8 @@ int bench_dataplane(const BenchOptions& opts) {
     // net_pcap's infinite_rx copies the whole capture into mbufs of the
     // port's pool at start: the pool holds it plus the rings in flight.
     const unsigned queues = opts.per_worker_queues ? cfg.dataplane.workers : 1;
-    const unsigned mbufs = unsigned(capture.packets) * queues + 4096 * (cfg.dataplane.workers + 2);
+    const unsigned mbufs =
+        unsigned(capture.packets) * queues + bench_inbox_slots(cfg, opts.per_worker_queues) * (cfg.dataplane.workers + 2);
     EalOptions eal;
     eal.lcores = cfg.dataplane.workers + 1;
     eal.file_prefix = "recontap-bench-" + std::to_string(getpid());
@@ -208,7 +216,7 @@ int bench_dataplane(const BenchOptions& opts) {
         if (rte_lcore_count() < cfg.dataplane.workers + 1) throw std::runtime_error("not enough lcores");
         PacketClock clock;
         Port port = port_start(0, mbufs, clock, uint16_t(queues));
-        double bare = bare_rx_mpps(port, queues, opts.seconds);
+        double bare = bare_rx_mpps(port, queues, cfg.dataplane.burst, opts.seconds);
         nlohmann::json result = pipeline(port, cfg, rules, capture, clock, opts.seconds, opts.per_worker_queues);
         rte_eth_dev_stop(port.id);
         double full = result["pipeline_mpps"].get<double>();

@@ -6,8 +6,8 @@ namespace recontap::dataplane {
 
 Intake::Intake(bool per_worker, const std::vector<Port>& ports, const std::vector<rte_ring*>& inboxes,
                dns::LinkType link, dns::DnsPorts dns_ports, bool lossless, const PacketClock& clock,
-               unsigned ipv6_prefix)
-    : ports_(ports) {
+               unsigned ipv6_prefix, unsigned burst)
+    : ports_(ports), burst_(burst) {
     // Reassembled datagrams take their mbufs from the first port's pool.
     const unsigned readers = per_worker ? unsigned(inboxes.size()) : 1;
     for (unsigned r = 0; r < readers; ++r)
@@ -29,11 +29,11 @@ void Intake::attach(const std::vector<std::unique_ptr<Worker>>& workers) {
 }
 
 unsigned Intake::poll() {
-    rte_mbuf* burst[32];
+    rte_mbuf* burst[config::kMaxBurst];
     unsigned got = 0;
     for (const Port& p : ports_)
         for (uint16_t q = 0; q < p.rx_queues; ++q) {
-            uint16_t n = rte_eth_rx_burst(p.id, q, burst, 32);
+            uint16_t n = rte_eth_rx_burst(p.id, q, burst, uint16_t(burst_));
             if (n) steering_.front()->dispatch(burst, n);
             got += n;
         }

@@ -24,7 +24,7 @@ public:
     // reading: workers waiting on each other's inboxes could wait forever).
     Intake(bool per_worker, const std::vector<Port>& ports, const std::vector<rte_ring*>& inboxes,
            dns::LinkType link, dns::DnsPorts dns_ports, bool lossless, const PacketClock& clock,
-           unsigned ipv6_prefix);
+           unsigned ipv6_prefix, unsigned burst);
 
     // Ring flags for the inboxes this intake fills.
     static unsigned inbox_flags(bool per_worker) { return per_worker ? RING_F_SC_DEQ : RING_F_SP_ENQ | RING_F_SC_DEQ; }
@@ -32,7 +32,7 @@ public:
     // per_worker: hands each worker the queues it reads (before launch).
     void attach(const std::vector<std::unique_ptr<Worker>>& workers);
     bool main_lcore_reads() const { return receive_.empty(); }
-    // Main lcore, when it reads: one burst from each queue of each port, steered; frames read.
+    // Main lcore, when it reads: one burst ([dataplane] burst) from each queue of each port, steered; frames read.
     unsigned poll();
     // The main lcore's Steering (when it reads), for perf/bench's loop, which
     // times dispatch apart from receiving.
@@ -48,6 +48,7 @@ public:
 
 private:
     const std::vector<Port>& ports_;
+    unsigned burst_;
     std::vector<std::unique_ptr<Steering>> steering_; // one (main lcore) or one a worker
     std::vector<WorkerReceive> receive_;              // per_worker: what each worker reads
     std::atomic<unsigned> stopped_{0};                // per_worker: workers that have stopped reading

@@ -123,7 +123,11 @@ int run(const RunOptions& opts) {
 
     // A capture is read on one queue, whatever rx_queues says: its order is the capture's.
     const bool per_worker = opts.capture.empty() && s.cfg.dataplane.rx_queues == config::RxQueues::per_worker;
-    const unsigned inbox_slots = opts.capture.empty() ? kInboxSlotsLive : kInboxSlotsOffline;
+    // per_worker: a reading worker wants room for a burst from every reader
+    // before it reads (Worker::read_queues); twice that keeps it reading.
+    const unsigned readers = per_worker ? n_workers : 1;
+    const unsigned inbox_slots = std::max(opts.capture.empty() ? kInboxSlotsLive : kInboxSlotsOffline,
+                                          rte_align32pow2(2 * s.cfg.dataplane.burst * readers));
     // Offline input is lossless: the steering loop waits while worker
     // inboxes are full, so the pool must outsize everything the inboxes
     // can hold, or the port starves and net_pcap drops what it has read.
@@ -180,7 +184,7 @@ int run(const RunOptions& opts) {
             workers.push_back(std::make_unique<Worker>(w, s.cfg, live, region.view(), r, s.capture.link, clock));
         }
         Intake intake(per_worker, ports, inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(),
-                      clock, s.cfg.dataplane.ipv6_client_prefix);
+                      clock, s.cfg.dataplane.ipv6_client_prefix, s.cfg.dataplane.burst);
         intake.attach(workers);
 
         std::atomic<bool> finish{false};

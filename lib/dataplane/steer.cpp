@@ -11,7 +11,8 @@ Steering::Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsP
                    rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix)
     : inboxes_(std::move(inboxes)), link_(link), ports_(ports), lossless_(lossless), ipv6_prefix_(ipv6_prefix),
       pool_(pool), clock_(clock), staged_(inboxes_.size()) {
-    for (auto& s : staged_) s.reserve(kBurst * 2);
+    // A dispatch stages at most its frames plus the datagrams they complete.
+    for (auto& s : staged_) s.reserve(2 * config::kMaxBurst);
 }
 
 unsigned Steering::worker_for(const FrameNote& note) {

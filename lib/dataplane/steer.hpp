@@ -66,7 +66,6 @@ public:
     dns::IpReassemblyCounters reassembly_counters() const { return fragments_.counters(); }
 
 private:
-    static constexpr unsigned kBurst = 64;
     unsigned worker_for(const FrameNote& note);
     void stage(rte_mbuf* m, unsigned worker);
     rte_mbuf* datagram_frame(const dns::PacketView& whole, const rte_mbuf* last_fragment);

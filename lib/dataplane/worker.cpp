@@ -37,6 +37,7 @@ Worker::Worker(unsigned index_, const config::Config& cfg, std::shared_ptr<const
       clock(clock_),
       published(region.counters(index_)),
       index(index_),
+      burst_size(cfg.dataplane.burst),
       sink(region.events(index_), counters),
       engine(cfg, std::move(rules), sink, uint8_t(index_), counters),
       extractor(cfg.dataplane.dns_ports) {}
@@ -179,11 +180,11 @@ unsigned Worker::read_queues(const std::atomic<bool>& finish, bool& reading) {
     // port's queue. The load is spread evenly, so the other inboxes are as
     // full: frames read now would be dropped there after the reading and
     // steering were paid for, where the port drops them for free (rx_missed).
-    if (rte_ring_free_count(inbox) < 32 * receive->receivers) return 0;
-    rte_mbuf* burst[32];
+    if (rte_ring_free_count(inbox) < burst_size * receive->receivers) return 0;
+    rte_mbuf* burst[config::kMaxBurst];
     unsigned got = 0;
     for (const RxQueue& q : receive->queues) {
-        uint16_t n = rte_eth_rx_burst(q.port, q.queue, burst, 32);
+        uint16_t n = rte_eth_rx_burst(q.port, q.queue, burst, uint16_t(burst_size));
         if (n) receive->steering->dispatch(burst, n);
         got += n;
     }
@@ -201,8 +202,7 @@ bool Worker::inputs_done(const std::atomic<bool>& finish, bool reading) const {
 }
 
 int Worker::run(const std::atomic<bool>& finish) {
-    constexpr unsigned kBurst = 32;
-    rte_mbuf* burst[kBurst];
+    rte_mbuf* burst[config::kMaxBurst];
     unsigned idle = 0;
     bool reading = receive != nullptr;
     if (live) live->worker_online(index);
@@ -212,7 +212,7 @@ int Worker::run(const std::atomic<bool>& finish) {
             follow_live_settings();
         }
         const unsigned read = reading ? read_queues(finish, reading) : 0;
-        unsigned n = rte_ring_sc_dequeue_burst(inbox, reinterpret_cast<void**>(burst), kBurst, nullptr);
+        unsigned n = rte_ring_sc_dequeue_burst(inbox, reinterpret_cast<void**>(burst), burst_size, nullptr);
         if (n == 0) {
             if (read) { // all steered to other workers: busy, not idle
                 idle = 0;

@@ -84,6 +84,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) Worker {
     shm::WorkerCountersData counters{}; // this worker's own copy, published to shm
     shm::WorkerCounters& published;
     unsigned index;
+    unsigned burst_size; // [dataplane] burst: frames a receive or dequeue takes at once
     StageTimer* timer = nullptr; // perf/bench only: TSC samples per stage (null in every real run)
     LiveSettings* live = nullptr; // rules and thresholds changed at run time (null: fixed, as in bench)
     uint64_t live_sequence = 0;   // sequence of the LiveBundle this worker runs with

@@ -108,13 +108,19 @@ def main():
     cfg = os.path.join(tmp, "site.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG)
+    configs = {32: cfg}
+    for burst in (1, 512):  # [dataplane] burst at both limits: the same alerts, nothing lost
+        configs[burst] = os.path.join(tmp, f"site-burst{burst}.toml")
+        with open(configs[burst], "w") as f:
+            f.write(CONFIG + f"[dataplane]\nburst = {burst}\n")
     with open(os.path.join(tmp, "intel.txt"), "w") as f:
         f.write(INTEL_LIST)
 
-    for workers in (1, 2, 4):
-        logdir = os.path.join(tmp, f"logs-{workers}")
-        p = run_recontap(recontap, ["-r", os.path.join(tmp, "e2e.pcap"), "-c", cfg, "-l", logdir,
+    for workers, burst in ((1, 32), (2, 32), (4, 32), (2, 1), (4, 512)):
+        logdir = os.path.join(tmp, f"logs-{workers}-{burst}")
+        p = run_recontap(recontap, ["-r", os.path.join(tmp, "e2e.pcap"), "-c", configs[burst], "-l", logdir,
                                     "--workers", str(workers)])
+        workers = f"{workers} burst={burst}"  # in the messages below
         check(p.returncode == 0, f"workers={workers}: exit 0 (got {p.returncode}: {p.stderr.strip()[:300]})")
         if p.returncode != 0:
             continue

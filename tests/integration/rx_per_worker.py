@@ -48,12 +48,13 @@ def split_by_client(capture, parts):
     return [len(f) for f in out]
 
 
-def write_config(path, site, run_dir, workers, rx_queues, vdev=None):
+def write_config(path, site, run_dir, workers, rx_queues, vdev=None, burst=32):
     lines = ["[site]"] + [f"{k} = {json.dumps(site[k])}" for k in ("internal_networks", "internal_zones", "dns_servers")]
     if vdev:
         lines += ["[[port]]", f'vdev = "{vdev}"']
     lines += ["[mgmt]", f'socket = "{run_dir}/recontapd.sock"', f'shm = "/recontap-rxpw-{os.getpid()}-{os.path.basename(run_dir)}"',
-              f'logdir = "{run_dir}/log"', "[dataplane]", f"workers = {workers}", f"rx_queues = {json.dumps(rx_queues)}"]
+              f'logdir = "{run_dir}/log"', "[dataplane]", f"workers = {workers}", f"rx_queues = {json.dumps(rx_queues)}",
+              f"burst = {burst}"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -135,13 +136,15 @@ def main():
     check(len(offline) >= 5, f"the offline run alerts ({len(offline)})")
 
     vdev = "net_pcap0," + ",".join(f"rx_pcap={p}" for p in parts)
-    # Two workers a queue each; one worker reading both queues; the main lcore reading both.
-    for label, workers, rx_queues in (("per_worker", 2, "per_worker"), ("one_reader", 1, "per_worker"),
-                                      ("main_lcore", 2, "one")):
+    # Two workers a queue each; one worker reading both queues; the main lcore
+    # reading both; two workers a frame at a time and 512 at a time.
+    for label, workers, rx_queues, burst in (("per_worker", 2, "per_worker", 32), ("one_reader", 1, "per_worker", 32),
+                                             ("main_lcore", 2, "one", 32), ("burst1", 2, "per_worker", 1),
+                                             ("burst512", 2, "per_worker", 512)):
         live_dir = os.path.join(tmp, label)
         os.makedirs(live_dir)
         cfg = os.path.join(live_dir, "c.toml")
-        write_config(cfg, site, live_dir, workers, rx_queues, vdev)
+        write_config(cfg, site, live_dir, workers, rx_queues, vdev, burst)
         live_run(bins, live_dir, cfg, total, offline, offline_total, workers)
 
     # Three workers, two queues: refused, with the reason, before any frame is read.
