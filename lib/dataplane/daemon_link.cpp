@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -55,24 +56,39 @@ pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, 
     return pid;
 }
 
-uint64_t wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s) {
+DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s,
+                            const std::atomic<unsigned>& signals) {
     const shm::RegionHeader& h = region.header();
     uint64_t pushed = 0;
     for (uint32_t w = 0; w < h.n_workers; ++w) pushed += region.view().events(w).head.load(std::memory_order_acquire);
-    uint64_t deadline = shm::monotonic_ns() + uint64_t(timeout_s) * 1'000'000'000ull;
+    auto delivered = [&] {
+        return h.daemon_boot_id.load(std::memory_order_acquire) == h.boot_id
+                   ? h.daemon_delivered.load(std::memory_order_acquire)
+                   : 0;
+    };
+    auto left = [&](uint64_t d) { return d >= pushed ? 0 : pushed - d; };
+    const unsigned signals_before = signals.load(std::memory_order_relaxed);
+    const uint64_t start = shm::monotonic_ns();
+    const uint64_t deadline = start + uint64_t(timeout_s) * 1'000'000'000ull;
+    bool said = false;
     for (;;) {
-        uint64_t delivered = h.daemon_boot_id.load(std::memory_order_acquire) == h.boot_id
-                                 ? h.daemon_delivered.load(std::memory_order_acquire)
-                                 : 0;
-        if (delivered >= pushed) return 0;
-        if (shm::monotonic_ns() > deadline) return pushed - delivered;
+        const uint64_t now_delivered = delivered();
+        if (now_delivered >= pushed) return {};
+        const uint64_t now = shm::monotonic_ns();
+        if (now > deadline) return {left(now_delivered), false};
+        if (signals.load(std::memory_order_relaxed) != signals_before) return {left(delivered()), true};
         if (spawned > 0) {
             int status = 0;
-            if (waitpid(spawned, &status, WNOHANG) == spawned) {
-                // The daemon exited; re-read once in case it acked just before.
-                delivered = h.daemon_boot_id.load() == h.boot_id ? h.daemon_delivered.load() : 0;
-                return delivered >= pushed ? 0 : pushed - delivered;
-            }
+            if (waitpid(spawned, &status, WNOHANG) == spawned) // it exited; re-read once in case it acked just before
+                return {left(delivered()), false};
+        }
+        if (!said && now - start > 1'000'000'000ull) {
+            std::fprintf(stderr,
+                         "recontap: waiting up to %llu s more for recontapd to take the last %llu detections "
+                         "(SIGINT or SIGTERM to stop waiting: they are then counted as undelivered)\n",
+                         static_cast<unsigned long long>((deadline - now) / 1'000'000'000ull + 1),
+                         static_cast<unsigned long long>(left(now_delivered)));
+            said = true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

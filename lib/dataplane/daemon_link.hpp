@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+
 #include <string>
 
 namespace recontap::dataplane {
@@ -18,9 +20,17 @@ bool daemon_listening(const std::string& socket_path);
 pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, const std::string& logdir,
                    const std::string& shm_name, const std::string& socket_path);
 
+struct DeliveryWait {
+    uint64_t undelivered = 0; // records still not acknowledged (0 = all delivered)
+    bool abandoned = false;   // a signal came during the wait
+};
+
 // Waits until the daemon acknowledges every record pushed for this boot, or
-// timeout_s passes, or the spawned daemon (pid > 0) exits. Returns the number
-// of records still undelivered (0 = all delivered).
-uint64_t wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s);
+// timeout_s passes, or the spawned daemon (pid > 0) exits, or `signals`
+// (SIGINT/SIGTERM counted by the program) changes: an operator who signals
+// during the wait wants to leave now. When the wait lasts over a second it
+// says on stderr what it waits for and how to stop it.
+DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s,
+                            const std::atomic<unsigned>& signals);
 
 } // namespace recontap::dataplane

@@ -41,9 +41,13 @@ constexpr unsigned kInboxSlotsOffline = 1024, kInboxSlotsLive = 4096;
 // (a daemon restarting meanwhile re-attaches and takes them).
 constexpr unsigned kDeliveryWaitS = 60;
 
-std::atomic<bool> g_stop_requested{false}; // set by SIGINT/SIGTERM; the only process-wide state, owned by the program
+// SIGINT/SIGTERM received so far: the first stops the input, one during the
+// wait for recontapd stops the wait (the operator has chosen to leave).
+// The only process-wide state, owned by the program.
+std::atomic<unsigned> g_stop_signals{0};
+static_assert(std::atomic<unsigned>::is_always_lock_free, "g_stop_signals is written from a signal handler");
 
-void on_signal(int) { g_stop_requested.store(true); }
+void on_signal(int) { g_stop_signals.fetch_add(1, std::memory_order_relaxed); }
 
 struct Setup {
     config::Config cfg;
@@ -161,6 +165,7 @@ int run(const RunOptions& opts) {
 
     int status = 0;
     pid_t daemon = -1;
+    bool abandoned = false; // the wait for recontapd was stopped by a signal
     RunTotals totals;
     totals.capture = opts.capture;
     try {
@@ -198,7 +203,7 @@ int run(const RunOptions& opts) {
         // the capture ends or a signal comes.
         const uint64_t heartbeat_every = rte_get_tsc_hz() / 10;
         uint64_t next_heartbeat = 0, received = 0, last_rx_tsc = rte_rdtsc();
-        while (!g_stop_requested.load(std::memory_order_relaxed)) {
+        while (g_stop_signals.load(std::memory_order_relaxed) == 0) {
             // Frames read are published as they are read (workers publish what
             // they handled every ~4096): a reader of the counters should not
             // see more handled than received for longer than a burst or 1 ms.
@@ -243,16 +248,20 @@ int run(const RunOptions& opts) {
         h.rx_missed.store(totals.port_missed);
         for (const Port& p : ports) rte_eth_dev_stop(p.id);
 
-        totals.undelivered = wait_delivered(region, daemon, kDeliveryWaitS);
+        const DeliveryWait delivery = wait_delivered(region, daemon, kDeliveryWaitS, g_stop_signals);
+        totals.undelivered = delivery.undelivered;
+        abandoned = delivery.abandoned;
         if (totals.undelivered) {
             // Say whether recontapd is there at all: "see its log" is no help when it is gone.
             const uint64_t beat = h.daemon_heartbeat_ns.load(), now = shm::monotonic_ns();
             const std::string seen = beat == 0 ? "recontapd never attached"
                                    : "recontapd last seen " + std::to_string((now - std::min(beat, now)) / 1'000'000'000ull) +
                                          " s ago (pid " + std::to_string(h.daemon_pid.load()) + ")";
-            std::fprintf(stderr, "recontap: %llu detections were not acknowledged within %u s; %s: see its log, and "
+            const std::string waited = delivery.abandoned ? "before the wait was stopped by a signal"
+                                                          : "within " + std::to_string(kDeliveryWaitS) + " s";
+            std::fprintf(stderr, "recontap: %llu detections were not acknowledged %s; %s: see its log, and "
                                  "stats.json drops.undelivered_detections\n",
-                         static_cast<unsigned long long>(totals.undelivered), kDeliveryWaitS, seen.c_str());
+                         static_cast<unsigned long long>(totals.undelivered), waited.c_str(), seen.c_str());
             status = 1;
         }
         write_json_file(s.logdir + "/stats.json", stats_document(region, totals));
@@ -272,7 +281,9 @@ int run(const RunOptions& opts) {
     }
     if (daemon > 0) {
         int st = 0;
-        for (int i = 0; i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
+        // A run's own recontapd leaves by itself once it has taken everything;
+        // after a stopped wait it has not, and the operator is not kept waiting.
+        for (int i = 0; !abandoned && i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
         if (waitpid(daemon, &st, WNOHANG) == 0) {
             kill(daemon, SIGTERM);
             waitpid(daemon, &st, 0);

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""The end of a run when recontapd never takes the last detections: recontap
+says what it waits for, a signal during that wait stops it at once, and what
+was not delivered is counted (exit 1, stats.json drops.undelivered_detections).
+
+The run's own recontapd is replaced by a stand-in that never attaches
+(RECONTAPD=a script that sleeps), as a daemon that hangs or was killed would.
+
+usage: delivery_wait.py BUILD_DIR
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from scapy.all import DNS, DNSQR, Ether, IP, UDP, wrpcap  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def read_until(stream, needle, seconds):
+    """stderr lines until one contains needle (or the time is up): all lines read."""
+    lines, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], 0.2)
+        if not ready:
+            continue
+        line = stream.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            break
+    return lines
+
+
+def main():
+    build = sys.argv[1]
+    recontap = os.path.join(build, "app/recontap/recontap")
+    if not os.access(recontap, os.X_OK):
+        print(f"SKIP: {recontap} not built (dataplane disabled?)")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="recontap-delivery-")
+    cap = os.path.join(tmp, "pdns.pcap")
+    frames = []
+    for i, name in enumerate(("crt.sh", "api.securitytrails.com")):  # two PDNS detections, two clients
+        q = Ether() / IP(src=f"10.1.1.{i + 1}", dst="10.0.0.53") / UDP(sport=30000 + i, dport=53) / DNS(
+            id=i, rd=1, qd=DNSQR(qname=name))
+        q.time = 1_780_000_020.0 + i
+        frames.append(q)
+    wrpcap(cap, frames)
+    # Records left for recontapd: the two PDNS detections and the workers' final
+    # site-volume window summary (the site-wide SPIKE's input), counted alike.
+    records = 3
+    cfg = os.path.join(tmp, "site.toml")
+    with open(cfg, "w") as f:
+        f.write('[site]\ninternal_networks = ["10.0.0.0/8"]\ndns_servers = ["10.0.0.53"]\n'
+                f'[mgmt]\nsocket = "{tmp}/nobody.sock"\n')
+    stand_in = os.path.join(tmp, "recontapd-hung")
+    with open(stand_in, "w") as f:
+        f.write(f"#!/bin/sh\necho $$ > {tmp}/stand-in.pid\nexec sleep 300\n")  # never attaches nor exits by itself
+    os.chmod(stand_in, 0o755)
+
+    logdir = os.path.join(tmp, "logs")
+    env = dict(os.environ, RECONTAPD=stand_in)
+    p = subprocess.Popen([recontap, "-r", cap, "-c", cfg, "-l", logdir], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        said = read_until(p.stderr, "waiting up to", 30)
+        check(any("waiting up to" in line and f"last {records} detections" in line and "SIGINT or SIGTERM" in line
+                  for line in said), f"says it waits for recontapd, for {records} records, and how to stop ({said[-1:]})")
+        start = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        try:
+            rc = p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            rc = None
+        took = time.monotonic() - start
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        try:  # recontap stops its own daemon; if it failed to, the stand-in must not outlive the test
+            os.kill(int(open(os.path.join(tmp, "stand-in.pid")).read()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+    rest = p.stderr.read()
+    if not check(took < 5, f"a signal during the wait ends it at once ({took:.1f} s; the wait is 60 s)"):
+        return 1
+    check(rc == 1, f"exit 1: detections were lost (got {rc})")
+    check(f"{records} detections were not acknowledged before the wait was stopped by a signal" in rest and
+          "recontapd never attached" in rest, f"says what was lost and why ({rest.strip()[:300]})")
+    stats = json.load(open(os.path.join(logdir, "stats.json")))["total"]
+    check(stats["drops"]["undelivered_detections"] == records,
+          f"stats.json counts them: drops.undelivered_detections {stats['drops']['undelivered_detections']} == {records}")
+    check(stats["packets"] == 2 and stats["queries"] == 2, f"the capture was read whole ({stats['packets']} packets)")
+
+    print(f"{len(failures)} failed" if failures else "all ok")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
