@@ -50,8 +50,18 @@ pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, 
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // In a process group of its own: a terminal's Ctrl-C (SIGINT to the whole
+    // foreground group) reaches recontap only, which stops its input and lets
+    // the daemon take the last detections; the daemon stopping at the same
+    // signal lost them. recontap stops it itself (SIGTERM), and a daemon
+    // started --once leaves when recontap's process is gone.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ);
+    int rc = posix_spawnp(&pid, exe.c_str(), nullptr, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
     if (rc != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
     return pid;
 }
@@ -80,7 +90,7 @@ DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned t
         if (spawned > 0) {
             int status = 0;
             if (waitpid(spawned, &status, WNOHANG) == spawned) // it exited; re-read once in case it acked just before
-                return {left(delivered()), false};
+                return {left(delivered()), false, true};
         }
         if (!said && now - start > 1'000'000'000ull) {
             std::fprintf(stderr,

@@ -23,6 +23,7 @@ pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, 
 struct DeliveryWait {
     uint64_t undelivered = 0; // records still not acknowledged (0 = all delivered)
     bool abandoned = false;   // a signal came during the wait
+    bool daemon_exited = false; // the run's own recontapd exited first
 };
 
 // Waits until the daemon acknowledges every record pushed for this boot, or

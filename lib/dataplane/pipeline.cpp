@@ -257,8 +257,9 @@ int run(const RunOptions& opts) {
             const std::string seen = beat == 0 ? "recontapd never attached"
                                    : "recontapd last seen " + std::to_string((now - std::min(beat, now)) / 1'000'000'000ull) +
                                          " s ago (pid " + std::to_string(h.daemon_pid.load()) + ")";
-            const std::string waited = delivery.abandoned ? "before the wait was stopped by a signal"
-                                                          : "within " + std::to_string(kDeliveryWaitS) + " s";
+            const std::string waited = delivery.abandoned      ? "before the wait was stopped by a signal"
+                                       : delivery.daemon_exited ? "before this run's recontapd exited"
+                                                                : "within " + std::to_string(kDeliveryWaitS) + " s";
             std::fprintf(stderr, "recontap: %llu detections were not acknowledged %s; %s: see its log, and "
                                  "stats.json drops.undelivered_detections\n",
                          static_cast<unsigned long long>(totals.undelivered), waited.c_str(), seen.c_str());
