@@ -287,7 +287,15 @@ int run(const RunOptions& opts) {
         for (int i = 0; !abandoned && i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
         if (waitpid(daemon, &st, WNOHANG) == 0) {
             kill(daemon, SIGTERM);
-            waitpid(daemon, &st, 0);
+            // A daemon that does not leave on SIGTERM (stopped, hung on a
+            // disk) must not keep this run from ending.
+            for (int i = 0; i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
+            if (waitpid(daemon, &st, WNOHANG) == 0) {
+                std::fprintf(stderr, "recontap: this run's recontapd (pid %d) did not stop on SIGTERM in 5 s: killed\n",
+                             int(daemon));
+                kill(daemon, SIGKILL);
+                waitpid(daemon, &st, 0);
+            }
         }
     }
     shm::Region::unlink(s.shm_name);

@@ -25,14 +25,7 @@ import time
 
 from scapy.all import DNS, DNSQR, Ether, IP, UDP, wrpcap  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
+from live_checks import built_recontap, check, failures  # noqa: E402
 
 
 def read_until(stream, needle, seconds):
@@ -93,10 +86,8 @@ def ctrl_c_on_a_live_run(recontap, tmp, cap):
 
 
 def main():
-    build = sys.argv[1]
-    recontap = os.path.join(build, "app/recontap/recontap")
-    if not os.access(recontap, os.X_OK):
-        print(f"SKIP: {recontap} not built (dataplane disabled?)")
+    recontap = built_recontap(sys.argv[1])
+    if recontap is None:
         return 77
     tmp = tempfile.mkdtemp(prefix="recontap-delivery-")
     cap = os.path.join(tmp, "pdns.pcap")

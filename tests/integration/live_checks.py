@@ -1,7 +1,8 @@
-"""What the live data-plane tests (live_replay.py, rx_per_worker.py) share:
-checks that print and collect their failures, running and waiting, and
-reading alerts and recontapctl's JSON."""
+"""What the data-plane tests that run the real programs (live_replay.py, rx_per_worker.py,
+delivery_wait.py) share: checks that print and collect their failures, the binary or a SKIP,
+running and waiting, and reading alerts and recontapctl's JSON."""
 import json
+import os
 import signal
 import subprocess
 import time
@@ -14,6 +15,15 @@ def check(cond, what):
     if not cond:
         failures.append(what)
     return cond
+
+
+def built_recontap(build):
+    """BUILD/app/recontap/recontap, or None (said as a SKIP line) when the data plane was not built."""
+    path = os.path.join(build, "app/recontap/recontap")
+    if os.access(path, os.X_OK):
+        return path
+    print(f"SKIP: {path} not built (dataplane disabled?)")
+    return None
 
 
 def sh(*args, **kw):
