@@ -1,5 +1,6 @@
 #include "dataplane/daemon_link.hpp"
 
+#include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -66,42 +67,64 @@ pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, 
     return pid;
 }
 
-DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s,
-                            const std::atomic<unsigned>& signals) {
+uint64_t records_unacknowledged(const shm::Region& region) {
     const shm::RegionHeader& h = region.header();
     uint64_t pushed = 0;
     for (uint32_t w = 0; w < h.n_workers; ++w) pushed += region.view().events(w).head.load(std::memory_order_acquire);
-    auto delivered = [&] {
-        return h.daemon_boot_id.load(std::memory_order_acquire) == h.boot_id
-                   ? h.daemon_delivered.load(std::memory_order_acquire)
-                   : 0;
-    };
-    auto left = [&](uint64_t d) { return d >= pushed ? 0 : pushed - d; };
-    const unsigned signals_before = signals.load(std::memory_order_relaxed);
+    const uint64_t delivered = h.daemon_boot_id.load(std::memory_order_acquire) == h.boot_id
+                                   ? h.daemon_delivered.load(std::memory_order_acquire)
+                                   : 0;
+    return delivered >= pushed ? 0 : pushed - delivered;
+}
+
+DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s,
+                            const std::atomic<unsigned>& signals, unsigned signals_seen) {
     const uint64_t start = shm::monotonic_ns();
     const uint64_t deadline = start + uint64_t(timeout_s) * 1'000'000'000ull;
     bool said = false;
     for (;;) {
-        const uint64_t now_delivered = delivered();
-        if (now_delivered >= pushed) return {};
+        const uint64_t left = records_unacknowledged(region);
+        if (left == 0) return {};
         const uint64_t now = shm::monotonic_ns();
-        if (now > deadline) return {left(now_delivered), false};
-        if (signals.load(std::memory_order_relaxed) != signals_before) return {left(delivered()), true};
+        if (now > deadline) return {left, false};
+        if (signals.load(std::memory_order_relaxed) > signals_seen) return {records_unacknowledged(region), true};
         if (spawned > 0) {
             int status = 0;
             if (waitpid(spawned, &status, WNOHANG) == spawned) // it exited; re-read once in case it acked just before
-                return {left(delivered()), false, true};
+                return {records_unacknowledged(region), false, true};
         }
         if (!said && now - start > 1'000'000'000ull) {
             std::fprintf(stderr,
                          "recontap: waiting up to %llu s more for recontapd to take the last %llu detections "
                          "(SIGINT or SIGTERM to stop waiting: they are then counted as undelivered)\n",
                          static_cast<unsigned long long>((deadline - now) / 1'000'000'000ull + 1),
-                         static_cast<unsigned long long>(left(now_delivered)));
+                         static_cast<unsigned long long>(left));
             said = true;
         }
+        region.header().dataplane_heartbeat_ns.store(now, std::memory_order_relaxed);
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signals, unsigned signals_seen) {
+    // True once it has exited and been reaped (or was reaped before: ECHILD).
+    auto gone_within = [&](unsigned seconds) {
+        int status = 0;
+        for (unsigned i = 0; i < seconds * 50; ++i) {
+            if (waitpid(pid, &status, WNOHANG) != 0) return true;
+            if (signals.load(std::memory_order_relaxed) > signals_seen) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return waitpid(pid, &status, WNOHANG) != 0;
+    };
+    if (gone_within(grace_s)) return;
+    kill(pid, SIGTERM);
+    signals_seen = signals.load(std::memory_order_relaxed);
+    if (gone_within(5)) return;
+    std::fprintf(stderr, "recontap: this run's recontapd (pid %d) did not stop on SIGTERM: killed\n", int(pid));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
 }
 
 } // namespace recontap::dataplane

@@ -20,6 +20,9 @@ bool daemon_listening(const std::string& socket_path);
 pid_t spawn_daemon(const std::string& self_exe, const std::string& config_path, const std::string& logdir,
                    const std::string& shm_name, const std::string& socket_path);
 
+// Records pushed for this boot that the daemon has not acknowledged.
+uint64_t records_unacknowledged(const shm::Region& region);
+
 struct DeliveryWait {
     uint64_t undelivered = 0; // records still not acknowledged (0 = all delivered)
     bool abandoned = false;   // a signal came during the wait
@@ -28,10 +31,19 @@ struct DeliveryWait {
 
 // Waits until the daemon acknowledges every record pushed for this boot, or
 // timeout_s passes, or the spawned daemon (pid > 0) exits, or `signals`
-// (SIGINT/SIGTERM counted by the program) changes: an operator who signals
-// during the wait wants to leave now. When the wait lasts over a second it
-// says on stderr what it waits for and how to stop it.
+// (SIGINT/SIGTERM/SIGHUP counted by the program) passes signals_seen (1 when
+// a signal stopped the input, else 0): an operator who signals again wants
+// to leave now. When the wait lasts over a second it says on stderr what it
+// waits for and how to stop it. Keeps the data plane's heartbeat going, so
+// the daemon does not take the wait for a stale data plane.
 DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned timeout_s,
-                            const std::atomic<unsigned>& signals);
+                            const std::atomic<unsigned>& signals, unsigned signals_seen);
+
+// Ends this run's own recontapd (pid from spawn_daemon) and reaps it: waits
+// up to grace_s for it to leave by itself, then SIGTERM (it saves and
+// acknowledges what it took), then after 5 s SIGKILL, said on stderr. A
+// signal past signals_seen cuts the current wait short. A pid already
+// reaped is left alone.
+void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signals, unsigned signals_seen);
 
 } // namespace recontap::dataplane

@@ -49,6 +49,21 @@ static_assert(std::atomic<unsigned>::is_always_lock_free, "g_stop_signals is wri
 
 void on_signal(int) { g_stop_signals.fetch_add(1, std::memory_order_relaxed); }
 
+// Launched workers are told to finish and joined whatever happens next: an
+// exception that left them polling kept EAL's clean-up waiting for them
+// forever (recontapd that could not be started hung the run).
+struct RunningWorkers {
+    std::atomic<bool>& finish;
+    bool joined = false;
+    void stop() {
+        if (joined) return;
+        finish.store(true, std::memory_order_release);
+        rte_eal_mp_wait_lcore();
+        joined = true;
+    }
+    ~RunningWorkers() { stop(); }
+};
+
 struct Setup {
     config::Config cfg;
     std::shared_ptr<const rules::RuleSet> rules;
@@ -124,6 +139,7 @@ int run(const RunOptions& opts) {
     const unsigned n_workers = s.cfg.dataplane.workers;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_signal); // the terminal or ssh session went away: stop as cleanly
 
     // A capture is read on one queue, whatever rx_queues says: its order is the capture's.
     const bool per_worker = opts.capture.empty() && s.cfg.dataplane.rx_queues == config::RxQueues::per_worker;
@@ -164,8 +180,8 @@ int run(const RunOptions& opts) {
     }
 
     int status = 0;
-    pid_t daemon = -1;
-    bool abandoned = false; // the wait for recontapd was stopped by a signal
+    pid_t daemon = -1; // this run's own recontapd, until reaped
+    bool delivered_all = false; // it has acknowledged every record: it is leaving by itself
     RunTotals totals;
     totals.capture = opts.capture;
     try {
@@ -195,6 +211,7 @@ int run(const RunOptions& opts) {
         std::atomic<bool> finish{false};
         std::vector<WorkerLaunch> launches;
         launch_workers(workers, finish, launches);
+        RunningWorkers running{finish};
         shm::RegionHeader& h = region.header();
         h.dataplane_state.store(uint32_t(shm::DataplaneState::running));
         if (s.spawn) daemon = spawn_daemon(opts.self_exe, opts.config_path, s.logdir, s.shm_name, s.socket_path);
@@ -203,6 +220,7 @@ int run(const RunOptions& opts) {
         // the capture ends or a signal comes.
         const uint64_t heartbeat_every = rte_get_tsc_hz() / 10;
         uint64_t next_heartbeat = 0, received = 0, last_rx_tsc = rte_rdtsc();
+        bool input_ended = false; // the capture ended (not a signal)
         while (g_stop_signals.load(std::memory_order_relaxed) == 0) {
             // Frames read are published as they are read (workers publish what
             // they handled every ~4096): a reader of the counters should not
@@ -227,14 +245,19 @@ int run(const RunOptions& opts) {
                 control.poll();
             }
             if (!opts.capture.empty()) {
-                if (received >= s.capture.packets) break;
                 // A capture whose tail net_pcap cannot read (damaged record):
                 // stop after two idle seconds rather than wait forever.
-                if (now - last_rx_tsc > 2 * rte_get_tsc_hz()) break;
+                if (received >= s.capture.packets || now - last_rx_tsc > 2 * rte_get_tsc_hz()) {
+                    input_ended = true;
+                    break;
+                }
             }
         }
-        finish.store(true, std::memory_order_release);
-        rte_eal_mp_wait_lcore();
+        // From here a signal beyond the one that stopped the input (if one
+        // did: the loop ends on a signal unless the capture ended) means:
+        // stop waiting for recontapd. Two signals in a row count as that.
+        const unsigned signals_seen = input_ended ? 0 : 1;
+        running.stop();
         totals.steering = intake.totals();
         totals.reassembly = intake.reassembly();
         received = totals.steering.frames;
@@ -248,15 +271,23 @@ int run(const RunOptions& opts) {
         h.rx_missed.store(totals.port_missed);
         for (const Port& p : ports) rte_eth_dev_stop(p.id);
 
-        const DeliveryWait delivery = wait_delivered(region, daemon, kDeliveryWaitS, g_stop_signals);
+        const DeliveryWait delivery = wait_delivered(region, daemon, kDeliveryWaitS, g_stop_signals, signals_seen);
         totals.undelivered = delivery.undelivered;
-        abandoned = delivery.abandoned;
+        delivered_all = totals.undelivered == 0;
+        const int32_t daemon_pid = h.daemon_pid.load() != 0 ? h.daemon_pid.load() : int32_t(daemon);
+        if (totals.undelivered && daemon > 0) {
+            // Our own daemon has not taken everything and will not now: stop
+            // it (on SIGTERM it saves and acknowledges what it took), then count.
+            stop_daemon(daemon, 0, g_stop_signals, g_stop_signals.load());
+            daemon = -1;
+            totals.undelivered = records_unacknowledged(region);
+        }
         if (totals.undelivered) {
             // Say whether recontapd is there at all: "see its log" is no help when it is gone.
             const uint64_t beat = h.daemon_heartbeat_ns.load(), now = shm::monotonic_ns();
             const std::string seen = beat == 0 ? "recontapd never attached"
                                    : "recontapd last seen " + std::to_string((now - std::min(beat, now)) / 1'000'000'000ull) +
-                                         " s ago (pid " + std::to_string(h.daemon_pid.load()) + ")";
+                                         " s ago (pid " + std::to_string(daemon_pid) + ")";
             const std::string waited = delivery.abandoned      ? "before the wait was stopped by a signal"
                                        : delivery.daemon_exited ? "before this run's recontapd exited"
                                                                 : "within " + std::to_string(kDeliveryWaitS) + " s";
@@ -280,24 +311,9 @@ int run(const RunOptions& opts) {
         std::fprintf(stderr, "recontap: %s\n", e.what());
         status = 1;
     }
-    if (daemon > 0) {
-        int st = 0;
-        // A run's own recontapd leaves by itself once it has taken everything;
-        // after a stopped wait it has not, and the operator is not kept waiting.
-        for (int i = 0; !abandoned && i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
-        if (waitpid(daemon, &st, WNOHANG) == 0) {
-            kill(daemon, SIGTERM);
-            // A daemon that does not leave on SIGTERM (stopped, hung on a
-            // disk) must not keep this run from ending.
-            for (int i = 0; i < 250 && waitpid(daemon, &st, WNOHANG) == 0; ++i) usleep(20000);
-            if (waitpid(daemon, &st, WNOHANG) == 0) {
-                std::fprintf(stderr, "recontap: this run's recontapd (pid %d) did not stop on SIGTERM in 5 s: killed\n",
-                             int(daemon));
-                kill(daemon, SIGKILL);
-                waitpid(daemon, &st, 0);
-            }
-        }
-    }
+    // A run's own recontapd that took everything leaves by itself (--once,
+    // after its last judgements); after an error it is stopped.
+    if (daemon > 0) stop_daemon(daemon, delivered_all ? 5 : 0, g_stop_signals, g_stop_signals.load());
     shm::Region::unlink(s.shm_name);
     eal_stop();
     return status;

@@ -10,6 +10,11 @@
    own recontapd, on a port that never runs dry (net_pcap infinite_rx):
    recontap stops and its daemon, not stopped by the same Ctrl-C, still
    takes every detection (exit 0, nothing undelivered).
+3. The same live run with the hung stand-in and a double Ctrl-C (two
+   SIGINTs 0.1 s apart): the first stops the input, the second the wait,
+   wherever in the stopping it lands.
+4. recontapd cannot be started at all: a one-line error and exit 1, not a
+   run that hangs with its workers still polling.
 
 usage: delivery_wait.py BUILD_DIR
 """
@@ -44,12 +49,17 @@ def read_until(stream, needle, seconds):
     return lines
 
 
-def ctrl_c_on_a_live_run(recontap, tmp, cap):
+def live_config(tmp, cap):
     cfg = os.path.join(tmp, "live.toml")
     with open(cfg, "w") as f:
         f.write('[site]\ninternal_networks = ["10.0.0.0/8"]\ndns_servers = ["10.0.0.53"]\n'
                 f'[[port]]\nvdev = "net_pcap_dw0,rx_pcap={cap},infinite_rx=1"\n'
                 f'[mgmt]\nsocket = "{tmp}/nobody.sock"\nshm = "/recontap-dw-{os.getpid()}"\n')
+    return cfg
+
+
+def ctrl_c_on_a_live_run(recontap, tmp, cap):
+    cfg = live_config(tmp, cap)
     logdir = os.path.join(tmp, "live-logs")
     eve = os.path.join(logdir, "eve.json")
     # A session of its own, as a shell gives a foreground job: killpg is the terminal's Ctrl-C.
@@ -83,6 +93,63 @@ def ctrl_c_on_a_live_run(recontap, tmp, cap):
     lines = sum(1 for _ in open(eve))
     check(written is not None and int(written.group(1)) == lines and lines >= 2,
           f"live run: recontapd took the input whole and every alert it counted is in eve.json ({lines} lines)")
+
+
+def two_signals_in_a_row(recontap, tmp, cap, stand_in):
+    logdir = os.path.join(tmp, "twice-logs")
+    p = subprocess.Popen([recontap, "-c", live_config(tmp, cap), "-l", logdir], stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, RECONTAPD=stand_in))
+    rc = None
+    try:
+        pid_file = os.path.join(tmp, "stand-in.pid")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None and not os.path.exists(pid_file):
+            time.sleep(0.1)
+        time.sleep(0.5)  # reading and detecting
+        start = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        # A double Ctrl-C. Closer than this, the kernel may merge the two into
+        # one (a signal already pending is not queued twice): no program sees two.
+        time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        try:
+            rc = p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        took = time.monotonic() - start
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        stop_stand_in(tmp)
+    said = p.stderr.read()
+    check(rc == 1 and took < 10, f"two SIGINTs in a row: the run ends ({took:.1f} s, exit {rc}: {said.strip()[-200:]})")
+    check("stopped by a signal" in said, "two SIGINTs in a row: the second stopped the wait, and it says so")
+
+
+def cannot_start_recontapd(recontap, tmp, cap, cfg):
+    start = time.monotonic()
+    try:
+        p = subprocess.run([recontap, "-r", cap, "-c", cfg, "-l", os.path.join(tmp, "nodaemon-logs")],
+                           capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, RECONTAPD=os.path.join(tmp, "no-such-recontapd")))
+        rc, said = p.returncode, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, said = None, (e.stderr or b"").decode()
+    check(rc == 1 and "cannot start" in said and time.monotonic() - start < 20,
+          f"recontapd cannot be started: exit 1 at once, saying so (exit {rc}: {said.strip()[-200:]})")
+
+
+def stop_stand_in(tmp):
+    """recontap stops its own daemon; if it failed to, the stand-in must not outlive the test."""
+    try:
+        os.kill(int(open(os.path.join(tmp, "stand-in.pid")).read()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass
+    try:
+        os.unlink(os.path.join(tmp, "stand-in.pid"))
+    except OSError:
+        pass
 
 
 def main():
@@ -128,10 +195,7 @@ def main():
         if p.poll() is None:
             p.kill()
             p.wait()
-        try:  # recontap stops its own daemon; if it failed to, the stand-in must not outlive the test
-            os.kill(int(open(os.path.join(tmp, "stand-in.pid")).read()), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
+        stop_stand_in(tmp)
     rest = p.stderr.read()
     if not check(took < 5, f"a signal during the wait ends it at once ({took:.1f} s; the wait is 60 s)"):
         return 1
@@ -144,6 +208,8 @@ def main():
     check(stats["packets"] == 2 and stats["queries"] == 2, f"the capture was read whole ({stats['packets']} packets)")
 
     ctrl_c_on_a_live_run(recontap, tmp, cap)
+    two_signals_in_a_row(recontap, tmp, cap, stand_in)
+    cannot_start_recontapd(recontap, tmp, cap, cfg)
     print(f"{len(failures)} failed" if failures else "all ok")
     return 1 if failures else 0
 
