@@ -73,11 +73,7 @@ def ctrl_c_on_a_live_run(recontap, tmp, cap):
                 break
             time.sleep(0.1)
         check(p.poll() is None and os.path.exists(eve), "live run: both PDNS alerts written while it runs")
-        os.killpg(p.pid, signal.SIGINT)
-        try:
-            rc = p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc, _ = interrupt(p, group=True)
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
@@ -99,29 +95,15 @@ def two_signals_in_a_row(recontap, tmp, cap, stand_in):
     logdir = os.path.join(tmp, "twice-logs")
     p = subprocess.Popen([recontap, "-c", live_config(tmp, cap), "-l", logdir], stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, RECONTAPD=stand_in))
-    rc = None
     try:
         pid_file = os.path.join(tmp, "stand-in.pid")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and p.poll() is None and not os.path.exists(pid_file):
             time.sleep(0.1)
         time.sleep(0.5)  # reading and detecting
-        start = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        # A double Ctrl-C. Closer than this, the kernel may merge the two into
-        # one (a signal already pending is not queued twice): no program sees two.
-        time.sleep(0.1)
-        p.send_signal(signal.SIGINT)
-        try:
-            rc = p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        took = time.monotonic() - start
+        rc, took = interrupt(p, times=2)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        stop_stand_in(tmp)
+        end_run(p, tmp)
     said = p.stderr.read()
     check(rc == 1 and took < 10, f"two SIGINTs in a row: the run ends ({took:.1f} s, exit {rc}: {said.strip()[-200:]})")
     check("stopped by a signal" in said, "two SIGINTs in a row: the second stopped the wait, and it says so")
@@ -138,6 +120,34 @@ def cannot_start_recontapd(recontap, tmp, cap, cfg):
         rc, said = None, (e.stderr or b"").decode()
     check(rc == 1 and "cannot start" in said and time.monotonic() - start < 20,
           f"recontapd cannot be started: exit 1 at once, saying so (exit {rc}: {said.strip()[-200:]})")
+
+
+def interrupt(p, times=1, group=False):
+    """SIGINT `times` times, 0.1 s apart (a double Ctrl-C: closer, the kernel may
+    merge them, a signal already pending is not queued twice), to p or, as a
+    terminal does, to its whole process group. Then p's exit status (None when
+    it has not exited within 20 s) and the seconds from the first SIGINT."""
+    start = time.monotonic()
+    for i in range(times):
+        if i:
+            time.sleep(0.1)
+        if group:
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            p.send_signal(signal.SIGINT)
+    try:
+        rc = p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    return rc, time.monotonic() - start
+
+
+def end_run(p, tmp):
+    """Whatever a check found, nothing the run started outlives it."""
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+    stop_stand_in(tmp)
 
 
 def stop_stand_in(tmp):
@@ -184,18 +194,9 @@ def main():
         said = read_until(p.stderr, "waiting up to", 30)
         check(any("waiting up to" in line and f"last {records} detections" in line and "SIGINT or SIGTERM" in line
                   for line in said), f"says it waits for recontapd, for {records} records, and how to stop ({said[-1:]})")
-        start = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        try:
-            rc = p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            rc = None
-        took = time.monotonic() - start
+        rc, took = interrupt(p)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        stop_stand_in(tmp)
+        end_run(p, tmp)
     rest = p.stderr.read()
     if not check(took < 5, f"a signal during the wait ends it at once ({took:.1f} s; the wait is 60 s)"):
         return 1
