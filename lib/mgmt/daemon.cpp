@@ -240,6 +240,11 @@ int Daemon::run(int signal_fd) {
             leave();
             log_ << "recontapd: " << link_.why_not(shm::monotonic_ns()) << " before the end of its input"
                  << std::endl;
+            // --once serves one data plane's run, and that process is gone
+            // (killed: it could not remove its region itself). Nobody maps
+            // the region again; left, it would hold its memory until reboot.
+            shm::Region::unlink(link_.name());
+            log_ << "recontapd: removed " << link_.name() << std::endl;
             return 1;
         }
     }

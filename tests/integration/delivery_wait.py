@@ -15,6 +15,8 @@
    wherever in the stopping it lands.
 4. recontapd cannot be started at all: a one-line error and exit 1, not a
    run that hangs with its workers still polling.
+5. recontap killed (SIGKILL) mid-run: its own recontapd notices, leaves, and
+   removes the run's shared-memory region, which recontap could not.
 
 usage: delivery_wait.py BUILD_DIR
 """
@@ -22,6 +24,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -150,6 +153,26 @@ def end_run(p, tmp):
     stop_stand_in(tmp)
 
 
+def killed_mid_run(recontap, tmp, cap):
+    logdir = os.path.join(tmp, "killed-logs")
+    eve = os.path.join(logdir, "eve.json")
+    p = subprocess.Popen([recontap, "-c", live_config(tmp, cap), "-l", logdir], stderr=subprocess.DEVNULL)
+    region = f"/dev/shm/recontap-run-{p.pid}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None and not (os.path.exists(eve) and os.path.getsize(eve)):
+            time.sleep(0.1)
+        check(os.path.exists(region), f"killed mid-run: the run's region {region} exists while it runs")
+    finally:
+        p.kill()
+        p.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and os.path.exists(region):
+        time.sleep(0.1)
+    check(not os.path.exists(region), "killed mid-run: its recontapd removed the region after it")
+    shutil.rmtree(f"/var/run/dpdk/recontap-{p.pid}", ignore_errors=True)  # EAL's own leftovers: the test's to clean
+
+
 def stop_stand_in(tmp):
     """recontap stops its own daemon; if it failed to, the stand-in must not outlive the test."""
     try:
@@ -211,6 +234,7 @@ def main():
     ctrl_c_on_a_live_run(recontap, tmp, cap)
     two_signals_in_a_row(recontap, tmp, cap, stand_in)
     cannot_start_recontapd(recontap, tmp, cap, cfg)
+    killed_mid_run(recontap, tmp, cap)
     print(f"{len(failures)} failed" if failures else "all ok")
     return 1 if failures else 0
 
