@@ -41,9 +41,10 @@ constexpr unsigned kInboxSlotsOffline = 1024, kInboxSlotsLive = 4096;
 // (a daemon restarting meanwhile re-attaches and takes them).
 constexpr unsigned kDeliveryWaitS = 60;
 
-// SIGINT/SIGTERM received so far: the first stops the input, one during the
-// wait for recontapd stops the wait (the operator has chosen to leave).
-// The only process-wide state, owned by the program.
+// SIGINT/SIGTERM/SIGHUP received so far: the first stops the input; one
+// more, wherever it lands in the stopping, stops the wait for recontapd (the
+// operator has chosen to leave). The only process-wide state, owned by the
+// program.
 std::atomic<unsigned> g_stop_signals{0};
 static_assert(std::atomic<unsigned>::is_always_lock_free, "g_stop_signals is written from a signal handler");
 
@@ -287,7 +288,7 @@ int run(const RunOptions& opts) {
             const uint64_t beat = h.daemon_heartbeat_ns.load(), now = shm::monotonic_ns();
             const std::string seen = beat == 0 ? "recontapd never attached"
                                    : "recontapd last seen " + std::to_string((now - std::min(beat, now)) / 1'000'000'000ull) +
-                                         " s ago (pid " + std::to_string(daemon_pid) + ")";
+                                         " s ago" + (daemon_pid > 0 ? " (pid " + std::to_string(daemon_pid) + ")" : "");
             const std::string waited = delivery.abandoned      ? "before the wait was stopped by a signal"
                                        : delivery.daemon_exited ? "before this run's recontapd exited"
                                                                 : "within " + std::to_string(kDeliveryWaitS) + " s";
