@@ -106,9 +106,11 @@ DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned t
     }
 }
 
-void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signals, unsigned signals_seen) {
-    // True once it has exited and been reaped (or was reaped before: ECHILD).
+void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signals) {
+    // True once it has exited and been reaped (or was reaped before: ECHILD);
+    // a signal arriving during the wait ends it early.
     auto gone_within = [&](unsigned seconds) {
+        const unsigned signals_seen = signals.load(std::memory_order_relaxed);
         int status = 0;
         for (unsigned i = 0; i < seconds * 50; ++i) {
             if (waitpid(pid, &status, WNOHANG) != 0) return true;
@@ -119,7 +121,6 @@ void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signa
     };
     if (gone_within(grace_s)) return;
     kill(pid, SIGTERM);
-    signals_seen = signals.load(std::memory_order_relaxed);
     if (gone_within(5)) return;
     std::fprintf(stderr, "recontap: this run's recontapd (pid %d) did not stop on SIGTERM: killed\n", int(pid));
     kill(pid, SIGKILL);

@@ -42,8 +42,8 @@ DeliveryWait wait_delivered(const shm::Region& region, pid_t spawned, unsigned t
 // Ends this run's own recontapd (pid from spawn_daemon) and reaps it: waits
 // up to grace_s for it to leave by itself, then SIGTERM (it saves and
 // acknowledges what it took), then after 5 s SIGKILL, said on stderr. A
-// signal past signals_seen cuts the current wait short. A pid already
-// reaped is left alone.
-void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signals, unsigned signals_seen);
+// signal arriving meanwhile (`signals` goes up) cuts the current wait short.
+// A pid already reaped is left alone.
+void stop_daemon(pid_t pid, unsigned grace_s, const std::atomic<unsigned>& signals);
 
 } // namespace recontap::dataplane

@@ -279,7 +279,7 @@ int run(const RunOptions& opts) {
         if (totals.undelivered && daemon > 0) {
             // Our own daemon has not taken everything and will not now: stop
             // it (on SIGTERM it saves and acknowledges what it took), then count.
-            stop_daemon(daemon, 0, g_stop_signals, g_stop_signals.load());
+            stop_daemon(daemon, 0, g_stop_signals);
             daemon = -1;
             totals.undelivered = records_unacknowledged(region);
         }
@@ -314,7 +314,7 @@ int run(const RunOptions& opts) {
     }
     // A run's own recontapd that took everything leaves by itself (--once,
     // after its last judgements); after an error it is stopped.
-    if (daemon > 0) stop_daemon(daemon, delivered_all ? 5 : 0, g_stop_signals, g_stop_signals.load());
+    if (daemon > 0) stop_daemon(daemon, delivered_all ? 5 : 0, g_stop_signals);
     shm::Region::unlink(s.shm_name);
     eal_stop();
     return status;

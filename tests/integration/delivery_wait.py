@@ -33,7 +33,7 @@ import time
 
 from scapy.all import DNS, DNSQR, Ether, IP, UDP, wrpcap  # noqa: E402
 
-from live_checks import built_recontap, check, failures  # noqa: E402
+from live_checks import built_recontap, check, failures, wait_for  # noqa: E402
 
 
 def read_until(stream, needle, seconds):
@@ -70,17 +70,11 @@ def ctrl_c_on_a_live_run(recontap, tmp, cap):
                          start_new_session=True)
     rc = None
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and p.poll() is None:
-            if os.path.exists(eve) and sum(1 for _ in open(eve)) >= 2:
-                break
-            time.sleep(0.1)
+        wait_for(lambda: p.poll() is not None or (os.path.exists(eve) and sum(1 for _ in open(eve)) >= 2), 30)
         check(p.poll() is None and os.path.exists(eve), "live run: both PDNS alerts written while it runs")
         rc, _ = interrupt(p, group=True)
     finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        end_run(p, tmp)
     said = p.stderr.read()
     check(rc == 0, f"live run: Ctrl-C to the group: exit 0, every detection taken (got {rc}: {said.strip()[-300:]})")
     stats = json.load(open(os.path.join(logdir, "stats.json")))["total"]
@@ -99,10 +93,7 @@ def two_signals_in_a_row(recontap, tmp, cap, stand_in):
     p = subprocess.Popen([recontap, "-c", live_config(tmp, cap), "-l", logdir], stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, RECONTAPD=stand_in))
     try:
-        pid_file = os.path.join(tmp, "stand-in.pid")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and p.poll() is None and not os.path.exists(pid_file):
-            time.sleep(0.1)
+        wait_for(lambda: p.poll() is not None or os.path.exists(os.path.join(tmp, "stand-in.pid")), 30)
         time.sleep(0.5)  # reading and detecting
         rc, took = interrupt(p, times=2)
     finally:
@@ -159,16 +150,12 @@ def killed_mid_run(recontap, tmp, cap):
     p = subprocess.Popen([recontap, "-c", live_config(tmp, cap), "-l", logdir], stderr=subprocess.DEVNULL)
     region = f"/dev/shm/recontap-run-{p.pid}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and p.poll() is None and not (os.path.exists(eve) and os.path.getsize(eve)):
-            time.sleep(0.1)
+        wait_for(lambda: p.poll() is not None or (os.path.exists(eve) and os.path.getsize(eve)), 30)
         check(os.path.exists(region), f"killed mid-run: the run's region {region} exists while it runs")
     finally:
         p.kill()
         p.wait()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and os.path.exists(region):
-        time.sleep(0.1)
+    wait_for(lambda: not os.path.exists(region), 15)
     check(not os.path.exists(region), "killed mid-run: its recontapd removed the region after it")
     shutil.rmtree(f"/var/run/dpdk/recontap-{p.pid}", ignore_errors=True)  # EAL's own leftovers: the test's to clean
 
