@@ -39,8 +39,8 @@ void Emitter::build_and_send(shm::Detector d, const Observation& o, const state:
     r.detector = uint8_t(d);
     r.worker = worker_;
     if (o.name().internal_zone >= 0) r.flags |= shm::kFlagInternalZone;
-    if (o.internal_server) r.flags |= shm::kFlagInternalServer;
-    if (o.external_client) r.flags |= shm::kFlagExternalClient;
+    if (o.internal_server()) r.flags |= shm::kFlagInternalServer;
+    if (o.external_client()) r.flags |= shm::kFlagExternalClient;
     if (d == shm::Detector::MISCONF) r.flags |= shm::kFlagMisconfig;
     std::memcpy(r.client, o.client.bytes, 16);
     std::memcpy(r.server, o.server.bytes, 16);

@@ -104,8 +104,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
                   q ? q->qtype : uint16_t(0),
                   q ? q->qclass : uint16_t(0),
                   match,
-                  !site_.internal_address(client),
-                  site_.dns_server(server),
+                  site_,
                   verdict};
 
     bool created = false;

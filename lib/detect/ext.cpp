@@ -5,9 +5,9 @@
 namespace recontap::detect {
 
 void detect_ext(const Observation& o, state::ClientState& c, Emitter& e) {
-    if (!o.is_query() || !o.external_client || (!o.internal_server && o.name().internal_zone < 0)) return;
+    if (!o.is_query() || !o.external_client() || (!o.internal_server() && o.name().internal_zone < 0)) return;
     ++c.ext_queries;
-    e.fire(shm::Detector::EXT, o, c, {{"queries", c.ext_queries}}, o.internal_server ? "internal server" : "internal zone");
+    e.fire(shm::Detector::EXT, o, c, {{"queries", c.ext_queries}}, o.internal_server() ? "internal server" : "internal zone");
 }
 
 } // namespace recontap::detect

@@ -16,7 +16,7 @@ void detect_misconf(const Observation& o, state::ClientState& c, Emitter& e) {
     } else if (o.qclass == 3 && m.chaos_txt_answer) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_version, o, c, {{"answer_records", m.ancount}},
                     shm::detail_tag::kVersionDisclosed);
-    } else if (o.external_client && o.internal_server && m.rd() && m.ra() && m.ancount > 0 && o.name().internal_zone < 0) {
+    } else if (m.rd() && m.ra() && m.ancount > 0 && o.external_client() && o.internal_server() && o.name().internal_zone < 0) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_open_recursion, o, c,
                     {{"answer_records", m.ancount}}, shm::detail_tag::kOpenRecursion);
     }

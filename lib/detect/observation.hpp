@@ -3,6 +3,7 @@
 #pragma once
 #include "dns/message.hpp"
 #include "detect/name_verdicts.hpp"
+#include "detect/site.hpp"
 #include "dns/packet.hpp"
 #include "rules/rules.hpp"
 
@@ -40,10 +41,14 @@ struct Observation {
     std::string_view qname;      // first question ("" when none)
     uint16_t qtype, qclass;
     rules::Match match;          // rule hits of qname (queries only)
-    bool external_client;        // client outside internal_networks
-    bool internal_server;        // server is a configured internal DNS server
+    const Site& site;
     const LazyVerdict& verdict;
     bool is_query() const { return !msg.qr(); }
+    // Asked by the few detectors that need them (EXT, MISCONF, an alert's
+    // flags), not worked out for every message: the network lists are
+    // scanned only then.
+    bool external_client() const { return !site.internal_address(client); } // outside internal_networks
+    bool internal_server() const { return site.dns_server(server); }       // a configured internal DNS server
     // qname's facts: internal_zone (index, -1 if none), allowed_domain, base
     // domain, hashes; the defaults when there is no question.
     const NameVerdict& name() const { return verdict.get(); }
