@@ -3,6 +3,7 @@
 // engine accounts the message to.
 #include "dataplane/frame_note.hpp"
 
+#include "dns/message.hpp"
 #include "dns/test_builders.hpp"
 
 #include <gtest/gtest.h>
@@ -88,4 +89,27 @@ TEST(FrameNote, TcpSegmentPeeksQrAfterTheLengthPrefix) {
     ASSERT_TRUE(note.has_client);
     EXPECT_FALSE(note.client.is_source); // a response: the destination asked
     EXPECT_EQ(note.client.ref.key.bytes[3], 8);
+}
+
+// The engine takes a UDP message's client end from the note as it is
+// (Engine::observe): the note must pick the end client_is_source picks from
+// the decoded message, in each case the rule tells apart.
+TEST(FrameNote, UdpEndIsTheOneTheDecodedMessageGives) {
+    struct Case {
+        const char* what;
+        bool response;
+        uint16_t sport, dport;
+    } cases[] = {{"query to a server", false, 40000, 53},  {"response from a server", true, 53, 40000},
+                 {"query between servers", false, 53, 53}, {"response between servers", true, 53, 53},
+                 {"response sent to port 53", true, 40000, 53}};
+    const dns::DnsPorts ports;
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.what);
+        Bytes payload = c.response ? response("example.com") : dns_query("example.com", 1);
+        auto note = note_of(ethernet(ipv4(udp(payload, c.sport, c.dport), 17, 0, 0, 1, 7, 9), {0x0800}), ports);
+        ASSERT_TRUE(note.has_client);
+        dns::DnsMessage msg;
+        ASSERT_EQ(dns::decode_dns({note.view.payload, note.view.payload_len}, msg), dns::Malformed::none);
+        EXPECT_EQ(note.client.is_source, detect::client_is_source(note.view, ports, msg.qr()));
+    }
 }

@@ -53,8 +53,10 @@ struct Harness {
     }
 
     void message(uint64_t ts, const std::string& name, uint16_t qtype, bool response, uint16_t rcode = 0,
-                 uint16_t qclass = 1, uint16_t ancount = 0, const detect::SteeredClient* steered = nullptr) {
+                 uint16_t qclass = 1, uint16_t ancount = 0, const detect::SteeredClient* steered = nullptr,
+                 dns::Transport transport = dns::Transport::udp) {
         dns::PacketView p{};
+        p.transport = transport;
         dns::DnsMessage m{};
         p.src = response ? server : client;
         p.dst = response ? client : server;
@@ -408,7 +410,7 @@ TEST(Detect, SteeredClientKeyIsUsedOnlyWhenSteeringTookTheSameEnd) {
     // Steering took the other end (a TCP segment whose peeked QR bit was not
     // its message's): the engine keys the client itself.
     detect::SteeredClient other_end{false, same_end.ref};
-    h.message(11 * kSec, "b.example.com", 1, false, 0, 1, 0, &other_end);
+    h.message(11 * kSec, "b.example.com", 1, false, 0, 1, 0, &other_end, dns::Transport::tcp);
     EXPECT_EQ(h.engine->clients().active(), 2u);
     h.message(12 * kSec, "c.example.com", 1, false);
     EXPECT_EQ(h.engine->clients().active(), 2u); // the same, real client as the message before

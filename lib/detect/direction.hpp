@@ -22,10 +22,11 @@ inline bool peek_qr(const dns::PacketView& p) {
 }
 
 // What steering decided for a frame on a DNS port: which end it took for the
-// client (on the QR bit it peeked) and that client's table reference. The
-// engine uses the reference only when it picks the same end from the decoded
-// message (always for UDP; a TCP segment's peeked bit may not be its
-// message's).
+// client (on the QR bit it peeked) and that client's table reference. Over
+// UDP the peeked bit is the decoded message's, so the engine takes the end
+// as it is; over TCP it works the end out from the decoded message and uses
+// the reference only when that is the same end (a segment's peeked bit may
+// not be its message's).
 struct SteeredClient {
     bool is_source = false;
     state::ClientRef ref{};

@@ -75,7 +75,11 @@ const NameVerdict& Engine::lookup_verdict(void* self, const dns::DnsQuestion* q)
 
 void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsMessage& msg,
                      const SteeredClient* steered) {
-    bool src_is_client = client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr());
+    // Over UDP steering already applied client_is_source to this payload's
+    // own QR bit; a TCP segment's peeked bit may not be its message's.
+    bool src_is_client = steered && pkt.transport == dns::Transport::udp
+                             ? steered->is_source
+                             : client_is_source(pkt, cfg_.dataplane.dns_ports, msg.qr());
     const dns::IpAddr& client = src_is_client ? pkt.src : pkt.dst;
     const dns::IpAddr& server = src_is_client ? pkt.dst : pkt.src;
     if (msg.qr())
