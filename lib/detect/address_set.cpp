@@ -59,13 +59,21 @@ void NetList::add(const dns::IpAddr& a, unsigned prefix_bits) {
         mask[i] = bits >= 8 ? 0xff : uint8_t(0xff00u >> bits);
         net[i] = a.bytes[i] & mask[i];
     }
-    Net n{};
+    if (a.family == 4) {
+        // IPv4 bytes past the fourth are zero in every address: the 32-bit word says it all.
+        Net4 n{};
+        std::memcpy(&n.net, net, 4);
+        std::memcpy(&n.mask, mask, 4);
+        v4_.push_back(n);
+        return;
+    }
+    if (a.family != 6) return;
+    Net6 n{};
     std::memcpy(&n.hi, net, 8);
     std::memcpy(&n.lo, net + 8, 8);
     std::memcpy(&n.mask_hi, mask, 8);
     std::memcpy(&n.mask_lo, mask + 8, 8);
-    n.family = a.family;
-    nets_.push_back(n);
+    v6_.push_back(n);
 }
 
 } // namespace recontap::detect

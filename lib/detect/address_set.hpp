@@ -38,9 +38,10 @@ private:
 };
 
 // A short list of networks (the site's internal networks, allowlisted
-// clients, DNS servers) asked about for every message: each network as
-// masked 64-bit halves, checked inline with two ANDs and compares, where
-// Cidr::contains is an out-of-line memcmp per entry (perf/README.md).
+// clients, DNS servers) asked about for every message: kept per family, an
+// IPv4 network as a masked 32-bit word and an IPv6 one as masked 64-bit
+// halves, checked inline with ANDs and compares, where Cidr::contains is an
+// out-of-line memcmp per entry (perf/README.md).
 class NetList {
 public:
     explicit NetList(const std::vector<config::Cidr>& nets);
@@ -48,21 +49,32 @@ public:
     explicit NetList(const std::vector<dns::IpAddr>& addresses);
 
     bool contains(const dns::IpAddr& a) const {
+        if (a.family == 4) {
+            uint32_t w;
+            std::memcpy(&w, a.bytes, sizeof w);
+            for (const Net4& n : v4_)
+                if ((w & n.mask) == n.net) return true;
+            return false;
+        }
+        if (a.family != 6) return false;
         uint64_t hi, lo;
         std::memcpy(&hi, a.bytes, sizeof hi);
         std::memcpy(&lo, a.bytes + 8, sizeof lo);
-        for (const Net& n : nets_)
-            if (n.family == a.family && (hi & n.mask_hi) == n.hi && (lo & n.mask_lo) == n.lo) return true;
+        for (const Net6& n : v6_)
+            if ((hi & n.mask_hi) == n.hi && (lo & n.mask_lo) == n.lo) return true;
         return false;
     }
 
 private:
-    struct Net {
+    struct Net4 {
+        uint32_t net, mask; // address bytes 0..3 as loaded, masked
+    };
+    struct Net6 {
         uint64_t hi, lo, mask_hi, mask_lo; // address bytes 0..7 and 8..15 as loaded, masked
-        uint8_t family;
     };
     void add(const dns::IpAddr& a, unsigned prefix_bits);
-    std::vector<Net> nets_;
+    std::vector<Net4> v4_;
+    std::vector<Net6> v6_;
 };
 
 } // namespace recontap::detect
