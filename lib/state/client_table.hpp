@@ -69,6 +69,8 @@ public:
     std::size_t memory_bytes() const { return capacity() * sizeof(ClientState); }
 
 private:
+    // find_or_insert past a hit in the first slot: the linear probe, a new
+    // client's slot, or the eviction of the least recently seen.
     ClientState& probe(const ClientRef& client, uint64_t now_ns, bool& created);
     struct FreeDeleter {
         void operator()(ClientState* p) const;
