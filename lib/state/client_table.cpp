@@ -61,7 +61,7 @@ ClientKey ClientTable::make_key(const dns::IpAddr& addr, unsigned ipv6_prefix) {
     return k;
 }
 
-ClientState& ClientTable::probe(const ClientRef& client, uint64_t now_ns, bool& created) {
+ClientState& ClientTable::find_or_insert(const ClientRef& client, uint64_t now_ns, bool& created) {
     const ClientKey& key = client.key;
     std::size_t start = client.hash & mask_;
     ClientState* oldest = nullptr;

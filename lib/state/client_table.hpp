@@ -41,16 +41,7 @@ public:
 
     // Returns the client's state, creating (zeroed, key set) if absent. Never
     // fails: evicts when it must. `created` tells whether it is new.
-    // Inline for the usual message, a known client in its first slot (the
-    // one prefetch() loaded); the rest of the probe is out of line.
-    ClientState& find_or_insert(const ClientRef& client, uint64_t now_ns, bool& created) {
-        ClientState& first = slots_[client.hash & mask_];
-        if (first.key.family != 0 && first.key == client.key) [[likely]] {
-            created = false;
-            return first;
-        }
-        return probe(client, now_ns, created);
-    }
+    ClientState& find_or_insert(const ClientRef& client, uint64_t now_ns, bool& created);
     ClientState& find_or_insert(const dns::IpAddr& addr, uint64_t now_ns, bool& created) {
         return find_or_insert(ref(addr), now_ns, created);
     }
@@ -69,9 +60,6 @@ public:
     std::size_t memory_bytes() const { return capacity() * sizeof(ClientState); }
 
 private:
-    // find_or_insert past a hit in the first slot: the linear probe, a new
-    // client's slot, or the eviction of the least recently seen.
-    ClientState& probe(const ClientRef& client, uint64_t now_ns, bool& created);
     struct FreeDeleter {
         void operator()(ClientState* p) const;
     };
