@@ -297,7 +297,17 @@ int run(const RunOptions& opts) {
                          static_cast<unsigned long long>(totals.undelivered), waited.c_str(), seen.c_str());
             status = 1;
         }
-        write_json_file(s.logdir + "/stats.json", stats_document(region, totals));
+        const nlohmann::json stats = stats_document(region, totals);
+        write_json_file(s.logdir + "/stats.json", stats);
+        // Detections a worker could not hand over at all (recontapd fell
+        // behind or was stopped while the ring filled) are as lost as
+        // undelivered ones, though the end of the run was delivered whole.
+        if (const uint64_t dropped = stats["total"]["drops"]["event_ring"]; dropped) {
+            std::fprintf(stderr, "recontap: %llu detections were dropped: a worker's event ring to recontapd was full "
+                                 "(recontapd too slow, or stopped, during the run); stats.json drops.event_ring\n",
+                         static_cast<unsigned long long>(dropped));
+            status = 1;
+        }
         h.dataplane_state.store(uint32_t(shm::DataplaneState::stopped));
         if (!opts.capture.empty() && received < s.capture.packets) {
             std::fprintf(stderr, "recontap: read only %llu of %llu packets from %s (port missed %llu): results incomplete\n",

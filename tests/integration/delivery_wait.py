@@ -17,6 +17,10 @@
    run that hangs with its workers still polling.
 5. recontap killed (SIGKILL) mid-run: its own recontapd notices, leaves, and
    removes the run's shared-memory region, which recontap could not.
+6. recontapd stopped during the run (SIGSTOP before it attaches, SIGCONT
+   once the input is read): the worker's event ring fills, what did not fit
+   is dropped and counted, the rest is delivered, and the run says what it
+   lost and exits 1, not 0.
 
 usage: delivery_wait.py BUILD_DIR
 """
@@ -160,6 +164,50 @@ def killed_mid_run(recontap, tmp, cap):
     shutil.rmtree(f"/var/run/dpdk/recontap-{p.pid}", ignore_errors=True)  # EAL's own leftovers: the test's to clean
 
 
+def stalled_recontapd(recontap, build, tmp, cfg):
+    ring = 4096  # shm::kEventRingSlots: records a worker's ring holds
+    cap = os.path.join(tmp, "outsiders.pcap")
+    clients = ring + 500  # one EXT detection each: more than the ring holds
+    frames = []
+    for i in range(clients):
+        q = Ether() / IP(src=f"198.18.{i >> 8}.{i & 255}", dst="10.0.0.53") / UDP(sport=40000, dport=53) / DNS(
+            id=i & 0xffff, rd=1, qd=DNSQR(qname="www.example.com"))
+        q.time = 1_780_000_020.0 + i / 1000
+        frames.append(q)
+    wrpcap(cap, frames)
+    stalled = os.path.join(tmp, "recontapd-stalled")
+    recontapd = os.path.join(build, "app", "recontapd", "recontapd")
+    with open(stalled, "w") as f:  # the real daemon, stopped before it starts
+        f.write(f'#!/bin/sh\necho $$ > {tmp}/stand-in.pid\nkill -STOP $$\nexec {recontapd} "$@"\n')
+    os.chmod(stalled, 0o755)
+    logdir = os.path.join(tmp, "stalled-logs")
+    p = subprocess.Popen([recontap, "-r", cap, "-c", cfg, "-l", logdir, "--workers", "1"], stderr=subprocess.PIPE,
+                         text=True, env=dict(os.environ, RECONTAPD=stalled))
+    try:
+        said = read_until(p.stderr, "waiting up to", 60)
+        check(any("waiting up to" in line for line in said), f"stalled recontapd: the run waits for it ({said[-1:]})")
+        os.kill(int(open(os.path.join(tmp, "stand-in.pid")).read()), signal.SIGCONT)
+        try:
+            rc = p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            rc = None
+    finally:
+        end_run(p, tmp)
+    rest = p.stderr.read()
+    stats = json.load(open(os.path.join(logdir, "stats.json")))["total"]
+    records = stats["detections"] + stats["window_summaries"]
+    dropped = stats["drops"]["event_ring"]
+    check(stats["detections"] == clients, f"stalled recontapd: one EXT detection per outsider ({stats['detections']})")
+    check(dropped == records - ring and stats["drops"]["undelivered_detections"] == 0,
+          f"stalled recontapd: what did not fit the ring is counted as dropped ({dropped} == {records} - {ring}), "
+          f"the rest delivered ({stats['drops']['undelivered_detections']} undelivered)")
+    eve = os.path.join(logdir, "eve.json")
+    alerts = sum(1 for _ in open(eve)) if os.path.exists(eve) else 0
+    check(alerts == ring, f"stalled recontapd: every record the ring held became an alert ({alerts} == {ring})")
+    check(rc == 1 and f"{dropped} detections were dropped" in rest and "drops.event_ring" in rest,
+          f"stalled recontapd: exit 1, saying what was dropped and where it is counted (exit {rc}: {rest.strip()[-300:]})")
+
+
 def stop_stand_in(tmp):
     """recontap stops its own daemon; if it failed to, the stand-in must not outlive the test."""
     try:
@@ -222,6 +270,7 @@ def main():
     two_signals_in_a_row(recontap, tmp, cap, stand_in)
     cannot_start_recontapd(recontap, tmp, cap, cfg)
     killed_mid_run(recontap, tmp, cap)
+    stalled_recontapd(recontap, sys.argv[1], tmp, cfg)
     print(f"{len(failures)} failed" if failures else "all ok")
     return 1 if failures else 0
 
