@@ -107,6 +107,7 @@ TEST(Detect, NxdNeedsCountAndRatio) {
     }
     ASSERT_EQ(h.sink.count(shm::Detector::NXD), 1);
     EXPECT_EQ(h.sink.evidence(shm::Detector::NXD, "failures"), 50u);
+    EXPECT_EQ(h.sink.got.back().rcode, 3u); // fired by the NXDOMAIN reply
 }
 
 TEST(Detect, NxdQuietWhenMostAnswersSucceed) {
@@ -167,6 +168,8 @@ TEST(Detect, RareFiresPerKind) {
     EXPECT_STREQ(h.sink.got[0].detail, "AXFR");
     EXPECT_STREQ(h.sink.got[1].detail, "CHAOS");
     EXPECT_STREQ(h.sink.got[2].detail, "ANY");
+    // Fired by queries: no reply is known, and the record says so.
+    for (const auto& r : h.sink.got) EXPECT_EQ(r.rcode, shm::kRcodeQuery);
 }
 
 // A domain member's handful of SRV lookups, asked over and over, stays

@@ -51,7 +51,7 @@ void Emitter::build_and_send(shm::Detector d, const Observation& o, const state:
     r.transport = uint8_t(o.pkt.transport);
     r.qtype = o.qtype;
     r.qclass = o.qclass;
-    r.rcode = o.msg.rcode;
+    r.rcode = o.is_query() ? shm::kRcodeQuery : o.msg.rcode;
     r.sample_len = uint16_t(std::min<std::size_t>(o.qname.size(), sizeof r.sample_name));
     std::memcpy(r.sample_name, o.qname.data(), r.sample_len);
     std::strncpy(r.detail, detail, sizeof r.detail - 1);

@@ -31,12 +31,17 @@ std::string eve_timestamp(uint64_t unix_ns) {
 }
 
 uint64_t flow_id(const shm::DetectionRecord& r) {
-    uint64_t h = 1469598103934665603ull; // FNV-1a over the fields that name the conversation
+    // FNV-1a over the flow's 5-tuple, as Suricata's flow_id names one flow
+    // (each query from a new source port is a new UDP flow). Stable across
+    // runs and daemons; not Suricata's own value, which it derives from its
+    // flow table.
+    uint64_t h = 1469598103934665603ull;
     auto mix = [&h](const void* p, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(p)[i]) * 1099511628211ull;
     };
     mix(&r.client_family, 1);
     mix(r.client, 16);
+    mix(&r.client_port, 2);
     mix(&r.server_family, 1);
     mix(r.server, 16);
     mix(&r.server_port, 2);
@@ -119,7 +124,7 @@ json context_of(const shm::DetectionRecord& r, const Decision& d) {
         {"detail", bounded_text(r.detail, sizeof r.detail)},
         {"qtype", qtype_text(r.qtype)},
         {"qclass", r.qclass},
-        {"rcode", rcode_text(r.rcode)},
+        {"trigger", r.rcode == shm::kRcodeQuery ? "query" : "response"},
         {"flags", flag_names(r.flags)},
         {"worker", r.worker},
         {"seq", r.seq},
@@ -127,6 +132,9 @@ json context_of(const shm::DetectionRecord& r, const Decision& d) {
         {"suppressed_since_last", d.suppressed_since_last},
         {"next_steps", json(std::vector<std::string>(steps.begin(), steps.end()))},
     };
+    // A query's detection says nothing of the reply (an AXFR alert would
+    // otherwise read NOERROR whatever the server answered).
+    if (r.rcode != shm::kRcodeQuery) ctx["rcode"] = rcode_text(r.rcode);
     if (r.sample_len > 0) ctx["sample_name"] = escaped_sample(r);
     if (r.rule_id != 0) ctx["rule_id"] = r.rule_id;
     if (d.correlated) {

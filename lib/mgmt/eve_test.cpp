@@ -71,6 +71,8 @@ TEST(Eve, AlertCarriesTheContractFields) {
     EXPECT_EQ(ctx["suppressed_since_last"], 4);
     EXPECT_GE(ctx["next_steps"].size(), 3u);
     EXPECT_FALSE(ctx.contains("correlated_with"));
+    EXPECT_EQ(ctx["trigger"], "response");
+    EXPECT_EQ(ctx["rcode"], "NOERROR");
 
     d.tier = 2;
     d.correlated = true;
@@ -115,13 +117,34 @@ TEST(Eve, Ipv6AndTcp) {
     EXPECT_EQ(a["dns"]["queries"][0]["rrtype"], "AXFR");
 }
 
-TEST(Eve, FlowIdIsStableAndNamesTheConversation) {
+TEST(Eve, AQueryFiredAlertClaimsNoReplyCode) {
+    // The AXFR query fires RARE before any reply: NOERROR would tell an
+    // analyst the transfer went through when the server may have refused.
+    shm::DetectionRecord q = record(Detector::RARE, 1, 0);
+    q.qtype = 252;
+    q.rcode = shm::kRcodeQuery;
+    Decision d;
+    json ctx = make_alert(q, d)["alert"]["context"];
+    EXPECT_EQ(ctx["trigger"], "query");
+    EXPECT_FALSE(ctx.contains("rcode"));
+
+    shm::DetectionRecord reply = record(Detector::NXD, 1, 0);
+    reply.rcode = 5;
+    ctx = make_alert(reply, d)["alert"]["context"];
+    EXPECT_EQ(ctx["trigger"], "response");
+    EXPECT_EQ(ctx["rcode"], "REFUSED");
+}
+
+TEST(Eve, FlowIdIsStableAndNamesTheFiveTuple) {
     shm::DetectionRecord a = record(Detector::NXD, 1, 0), b = record(Detector::PDNS, 1, 500);
-    EXPECT_EQ(flow_id(a), flow_id(b));
+    EXPECT_EQ(flow_id(a), flow_id(b)); // same 5-tuple, other detector and time
     EXPECT_LT(flow_id(a), 1ull << 51);
     shm::DetectionRecord other_server = a;
     other_server.server[3] = 54;
     EXPECT_NE(flow_id(a), flow_id(other_server));
+    shm::DetectionRecord other_port = a; // the client's next query: a new UDP flow
+    other_port.client_port = uint16_t(a.client_port + 1);
+    EXPECT_NE(flow_id(a), flow_id(other_port));
 }
 
 TEST(Eve, WriterAppendsOnlyOnCommit) {

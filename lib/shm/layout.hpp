@@ -18,7 +18,8 @@
 namespace recontap::shm {
 
 inline constexpr uint64_t kMagic = 0x50415443'4e4f4345ull; // "ECONCTAP"-ish tag, checked first
-inline constexpr uint32_t kLayoutVersion = 2; // 2: record kinds (window summaries)
+// 2: record kinds (window summaries); 3: kRcodeQuery, tcp_no_payload
+inline constexpr uint32_t kLayoutVersion = 3;
 inline constexpr uint32_t kMaxWorkers = 64;
 inline constexpr uint32_t kEventRingSlots = 4096;   // power of two
 inline constexpr uint32_t kControlRingSlots = 64;   // power of two
@@ -60,6 +61,11 @@ struct Evidence {
 };
 inline constexpr int kEvidenceSlots = 8;
 
+// DetectionRecord::rcode of a detection a query fired: its reply is not
+// known then, and a query's own rcode bits (0, NOERROR) would read as one.
+// Past any real rcode (12 bits with EDNS).
+inline constexpr uint16_t kRcodeQuery = 0xFFFF;
+
 // One detection, produced by one worker. 640 bytes, cache-line multiple.
 struct alignas(kCacheLine) DetectionRecord {
     uint64_t seq;              // per-worker, from 1
@@ -74,7 +80,8 @@ struct alignas(kCacheLine) DetectionRecord {
     uint16_t client_port, server_port;
     uint8_t transport;         // 17 UDP, 6 TCP
     uint8_t evidence_n;
-    uint16_t qtype, qclass, rcode;
+    uint16_t qtype, qclass;
+    uint16_t rcode;            // the response's rcode; kRcodeQuery when a query fired it (no reply known)
     uint16_t sample_len;
     uint32_t rule_id;          // rule line for PDNS/SENS, 0 otherwise
     uint8_t kind;              // RecordKind
@@ -162,7 +169,7 @@ struct WorkerCountersData {
     uint64_t packets_local_time;    // no capture/NIC timestamp: packet time from the TSC
     uint64_t dns_rejected;          // messages on DNS ports that failed to decode (also in malformed)
     uint64_t window_summaries;      // window-summary records pushed (site-wide SPIKE input)
-    uint64_t reserved[1];
+    uint64_t tcp_no_payload;        // TCP segments on DNS ports without payload (handshake, ACK, FIN)
 };
 static_assert(dns::kMalformedCount <= 32);
 
