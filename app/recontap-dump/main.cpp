@@ -18,6 +18,14 @@ using namespace recontap::dns;
 namespace {
 
 constexpr const char* kUsage = "usage: recontap-dump [--ports 53,5353] [--malformed] [--stats] FILE";
+constexpr const char* kHelp =
+    "Prints the DNS messages of a pcap file as recontap's decoder sees them: a header line, then one\n"
+    "tab-separated line per question (same columns as tshark -T fields).\n"
+    "  --ports LIST  DNS ports, comma separated (default 53)\n"
+    "  --malformed   print instead each rejected packet or message, and each message whose later\n"
+    "                sections are damaged, with the reason\n"
+    "  --stats       on stderr at the end: frames, DNS messages, each kind of rejection, TCP and\n"
+    "                IP reassembly counters\n";
 
 struct Options {
     DnsPorts ports;
@@ -45,7 +53,10 @@ bool parse_ports(std::string_view list, DnsPorts& ports) {
 bool parse_args(int argc, char** argv, Options& opt) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if (a == "--malformed") opt.malformed = true;
+        if (a == "-h" || a == "--help") {
+            std::printf("%s\n%s", kUsage, kHelp);
+            std::exit(0);
+        } else if (a == "--malformed") opt.malformed = true;
         else if (a == "--stats") opt.stats = true;
         else if (a == "--ports" && i + 1 < argc) {
             if (!parse_ports(argv[++i], opt.ports)) {
@@ -102,8 +113,8 @@ void print_stats(const MessageExtractor& ex, const std::array<uint64_t, kMalform
                                        malformed_name(Malformed(i)).data(), by_reason[i]);
     const auto& t = ex.tcp_counters();
     std::fprintf(stderr, "tcp.messages\t%lu\ntcp.truncated\t%lu\ntcp.seq_gaps\t%lu\ntcp.bad_length\t%lu\n"
-                         "tcp.flows_evicted\t%lu\n", t.messages, t.messages_truncated, t.seq_gaps, t.bad_length,
-                 t.flows_evicted);
+                         "tcp.flows_evicted\t%lu\ntcp.no_payload\t%lu\n", t.messages, t.messages_truncated, t.seq_gaps,
+                 t.bad_length, t.flows_evicted, t.no_payload);
     const auto& f = ex.ip_counters();
     std::fprintf(stderr, "ip.fragments\t%lu\nip.datagrams\t%lu\nip.too_big\t%lu\nip.evicted\t%lu\n",
                  f.fragments, f.datagrams, f.too_big, f.evicted);

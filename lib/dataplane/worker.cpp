@@ -129,6 +129,7 @@ void Worker::publish() {
     counters.tcp_seq_gaps = t.seq_gaps;
     counters.tcp_flows_evicted = t.flows_evicted;
     counters.tcp_messages_truncated = t.messages_truncated;
+    counters.tcp_no_payload = t.no_payload;
     published.publish(counters);
 }
 

@@ -58,6 +58,8 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
             flow->next_seq = seq + uint32_t(len);
             consume(*flow, data, len, sink);
         }
+    } else {
+        ++counters_.no_payload;
     }
     if (pkt.tcp_flags & (kFin | kRst)) {
         if (!flow) flow = table_.find(key);

@@ -29,6 +29,7 @@ struct TcpReassemblyLimits {
 
 struct TcpReassemblyCounters {
     uint64_t segments = 0;           // segments carrying payload
+    uint64_t no_payload = 0;         // handshake, ACK, FIN: no message, not an error
     uint64_t messages = 0;           // messages delivered (including truncated ones)
     uint64_t messages_truncated = 0; // longer than the buffer: prefix delivered
     uint64_t flows_created = 0;

@@ -47,6 +47,8 @@ TEST(TcpReassembly, OneMessagePerSegmentAfterHandshake) {
     h.segment({}, 100 + uint32_t(a.size()), kFin | kAck);
     EXPECT_EQ(h.reasm.counters().flows_closed, 1u);
     EXPECT_EQ(h.reasm.active_flows(), 0u);
+    EXPECT_EQ(h.reasm.counters().segments, 1u);   // the message
+    EXPECT_EQ(h.reasm.counters().no_payload, 2u); // SYN and FIN: counted, so the packets add up
 }
 
 TEST(TcpReassembly, SeveralMessagesInOneSegment) { // dnsotcp-many1pkt, multirequest-buffer

@@ -2,7 +2,9 @@
 """recontap -r on every capture in ../shared/pcaps: exit 0, no crash, the
 data plane reads exactly the frames tshark counts in the file, and its DNS
 message and malformed-by-reason counters equal recontap-dump's (the same
-decoder without DPDK, steering or workers).
+decoder without DPDK, steering or workers), and its count of TCP segments
+without payload on port 53 (handshakes, ACKs: packets that are neither DNS
+messages nor errors) equals tshark's.
 
 usage: dataplane_shared_pcaps.py BUILD_DIR PCAPS_DIR
 """
@@ -47,9 +49,13 @@ def main():
         dump_malformed = {k[len("malformed."):]: int(v) for k, v in stats.items() if k.startswith("malformed.")}
         malformed = {k: v for k, v in total.get("malformed", {}).items() if v}
         ok = ok and total.get("dns_messages", 0) + total.get("dns_rejected", 0) == dump_dns and malformed == dump_malformed
+        no_payload = len(subprocess.run(["tshark", "-r", path, "-Y", "tcp.port == 53 && tcp.len == 0", "-T", "fields",
+                                         "-e", "frame.number"], capture_output=True, text=True).stdout.split())
+        ok = ok and total.get("tcp", {}).get("no_payload") == no_payload
         print(f"{'ok  ' if ok else 'FAIL'} {rel}: exit {p.returncode}, packets {total.get('packets')} / tshark "
               f"{frames}, dns {total.get('dns_messages')} / dump {dump_dns}, malformed {total.get('malformed')} / "
-              f"dump {dump_malformed} {p.stderr.strip()[:200]}")
+              f"dump {dump_malformed}, tcp without payload {total.get('tcp', {}).get('no_payload')} / tshark {no_payload} "
+              f"{p.stderr.strip()[:200]}")
         failures += not ok
     print(f"{len(files) - failures} passed, {failures} failed")
     return 1 if failures else 0

@@ -27,6 +27,10 @@ def expect_error(dump, args, words):
 
 def main():
     dump = sys.argv[1]
+    for flag in ("--help", "-h"):
+        res = run(dump, flag)
+        assert res.returncode == 0 and res.stdout.startswith("usage: recontap-dump") and "--malformed" in res.stdout, \
+            (flag, res.returncode, res.stdout, res.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         expect_error(dump, [os.path.join(tmp, "absent.pcap")], ["cannot read capture", "absent.pcap"])
         garbage = os.path.join(tmp, "garbage.pcap")
