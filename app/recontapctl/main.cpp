@@ -19,7 +19,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: recontapctl [-s SOCKET] [-c CONF] COMMAND [--json]\n"
+    "usage: recontapctl [-s SOCKET] [-c CONF] COMMAND [--json]      (recontapctl help: this text)\n"
     "  status | stats | detections [--limit N] | top [--limit N]\n"
     "  watchlist                                 list watched clients and prefixes\n"
     "  watchlist add ADDR[/PREFIX] [--note TEXT]  watch a client or prefix (or change its note)\n"
@@ -70,8 +70,8 @@ bool parse_args(int argc, char** argv, Args& out) {
         } else if (a == "--json") {
             out.json = true;
         } else if (a == "--limit" && has_value) {
-            if (!number_in(argv[++i], 0, LLONG_MAX, out.limit)) {
-                std::cerr << "recontapctl: --limit needs a non-negative number\n";
+            if (!number_in(argv[++i], 1, LLONG_MAX, out.limit)) {
+                std::cerr << "recontapctl: --limit needs a positive number\n";
                 return false;
             }
         } else if (a == "--tier" && has_value) {
@@ -92,7 +92,7 @@ bool parse_args(int argc, char** argv, Args& out) {
                 std::cerr << "recontapctl: --format is plain, csv or json\n";
                 return false;
             }
-        } else if (a == "-h" || a == "--help") {
+        } else if (a == "-h" || a == "--help" || (a == "help" && out.command.empty())) {
             std::cout << kUsage;
             std::exit(0);
         } else if (out.command.empty() && is_command(a)) {

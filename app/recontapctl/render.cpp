@@ -56,7 +56,8 @@ void render_status(json r, std::ostream& out) {
     if (dp.contains("reason")) out << "             " << text(dp["reason"]) << "\n";
     out << "rules        " << settings_line(dp["settings"]) << "\n";
     out << "alerts       " << text(t["alerts"]) << " (tier 1: " << text(t["tier1"]) << ", tier 2: " << text(t["tier2"])
-        << ")  suppressed " << text(t["suppressed"]) << "  records " << text(t["records_taken"]) << "  pending "
+        << ")  suppressed " << text(t["suppressed"]) << "  records taken " << text(t["records_taken"])
+        << " (detections + window summaries)  pending "
         << text(t["pending"]) << "  ring drops " << text(t["ring_drops"]) << "\n";
 }
 
@@ -121,13 +122,13 @@ void render_top(json r, std::ostream& out) {
         out << "no detections yet\n";
         return;
     }
-    std::vector<std::vector<std::string>> rows = {{"rank", "client", "alerts", "tier2", "detectors", "last"}};
+    std::vector<std::vector<std::string>> rows = {{"rank", "client", "tier", "alerts", "tier2", "detectors", "last"}};
     int rank = 0;
     for (json c : r["top"]) {
         std::string detectors;
         for (auto it = c["detectors"].begin(); it != c["detectors"].end(); ++it)
             detectors += (detectors.empty() ? "" : ",") + it.key() + ":" + text(*it);
-        rows.push_back({std::to_string(++rank), text(c["client"]), text(c["alerts"]), text(c["tier2"]), detectors,
+        rows.push_back({std::to_string(++rank), text(c["client"]), text(c["highest_tier"]), text(c["alerts"]), text(c["tier2"]), detectors,
                         text(c["last"])});
     }
     table(rows, out);
@@ -160,13 +161,13 @@ void render_blocklist(json r, const std::string& format, std::ostream& out, std:
     if (format == "csv") out << "address,highest_tier,detectors,alerts,first_alert,last_alert,watchlist\n";
     for (json c : clients) {
         if (format == "plain") {
-            out << text(c["client"]) << "\n";
+            out << text(c["address"]) << "\n";
             continue;
         }
         std::string detectors;
         for (json d : c["detectors"]) detectors += (detectors.empty() ? "" : ";") + text(d);
-        out << text(c["client"]) << "," << text(c["highest_tier"]) << "," << detectors << "," << text(c["alerts"])
-            << "," << text(c["first"]) << "," << text(c["last"]) << ","
+        out << text(c["address"]) << "," << text(c["highest_tier"]) << "," << detectors << "," << text(c["alerts"])
+            << "," << text(c["first_alert"]) << "," << text(c["last_alert"]) << ","
             << (c["watchlist"].is_null() ? "" : text(c["watchlist"])) << "\n";
     }
 }

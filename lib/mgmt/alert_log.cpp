@@ -12,10 +12,7 @@ using nlohmann::json;
 
 void AlertLog::add(const json& alert, uint64_t ts_ns) {
     newest_ns_ = std::max(newest_ns_, ts_ns);
-    if (recent_capacity_ > 0) {
-        if (recent_.size() >= recent_capacity_) recent_.pop_front();
-        recent_.push_back(alert);
-    }
+    remember_recent(alert, ts_ns);
     // A site-wide alert names the window's busiest client, who is not accused
     // of anything: keep it out of the per-client tallies (top, blocklist).
     const json flags = alert.value(json::json_pointer("/alert/context/flags"), json::array());
@@ -41,9 +38,26 @@ void AlertLog::add(const json& alert, uint64_t ts_ns) {
     if (t.alerts == 1 || ts_ns >= t.last_ns) t.last_ns = ts_ns, t.last_timestamp = timestamp;
 }
 
+// Each worker's alerts arrive in its own packet-time order, one worker's
+// batch after another's: kept sorted by packet time, so "the newest" are the
+// newest the tap saw, not the last delivered. An alert older than every one
+// kept in a full log is not among the newest and is not kept.
+void AlertLog::remember_recent(const json& alert, uint64_t ts_ns) {
+    if (recent_capacity_ == 0) return;
+    if (recent_.size() >= recent_capacity_) {
+        if (ts_ns < recent_.front().ts_ns) return;
+        recent_.pop_front();
+    }
+    auto at = recent_.end(); // usually its place: searched from the newest end
+    while (at != recent_.begin() && std::prev(at)->ts_ns > ts_ns) --at;
+    recent_.insert(at, TimedAlert{ts_ns, alert});
+}
+
 json AlertLog::recent(std::size_t limit) const {
     std::size_t n = std::min(limit, recent_.size());
-    return json(std::vector<json>(recent_.end() - std::ptrdiff_t(n), recent_.end()));
+    json out = json::array();
+    for (auto it = recent_.end() - std::ptrdiff_t(n); it != recent_.end(); ++it) out.push_back(it->alert);
+    return out;
 }
 
 json AlertLog::top(std::size_t limit) const {
@@ -51,13 +65,17 @@ json AlertLog::top(std::size_t limit) const {
     order.reserve(clients_.size());
     for (const auto& entry : clients_) order.push_back(&entry);
     std::size_t n = std::min(limit, order.size());
+    // Tier 2 first: one escalated alert outranks any number of Tier 1 ones.
     std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(n), order.end(), [](auto* a, auto* b) {
-        return a->second.alerts != b->second.alerts ? a->second.alerts > b->second.alerts : a->first < b->first;
+        const ClientTally &x = a->second, &y = b->second;
+        if (x.highest_tier != y.highest_tier) return x.highest_tier > y.highest_tier;
+        return x.alerts != y.alerts ? x.alerts > y.alerts : a->first < b->first;
     });
     json out = json::array();
     for (std::size_t i = 0; i < n; ++i) {
         const auto& [client, t] = *order[i];
         out.push_back({{"client", client},
+                       {"highest_tier", t.highest_tier},
                        {"alerts", t.alerts},
                        {"tier2", t.tier2},
                        {"detectors", t.by_detector},
@@ -91,12 +109,13 @@ json AlertLog::blocklist(int tier, uint64_t since_s) const {
         const auto& [client, t] = *row.entry;
         json detectors = json::array();
         for (const auto& by : t.by_detector) detectors.push_back(by.first);
-        out.push_back({{"client", client},
+        // The names of `recontapctl blocklist --format csv`'s header.
+        out.push_back({{"address", client},
                        {"highest_tier", t.highest_tier},
                        {"detectors", detectors},
                        {"alerts", t.alerts},
-                       {"first", t.first_timestamp},
-                       {"last", t.last_timestamp}});
+                       {"first_alert", t.first_timestamp},
+                       {"last_alert", t.last_timestamp}});
     }
     return out;
 }

@@ -19,9 +19,10 @@ public:
     // alert: an EVE alert object as written to eve.json; ts_ns its packet time.
     void add(const nlohmann::json& alert, uint64_t ts_ns);
 
-    // The newest `limit` alerts, oldest first.
+    // The newest `limit` alerts by packet time, oldest first.
     nlohmann::json recent(std::size_t limit) const;
-    // Clients by alert count (ties: address order), at most `limit`.
+    // Clients by highest tier, then alert count (ties: address order), at
+    // most `limit`.
     nlohmann::json top(std::size_t limit) const;
 
     // Clients alerted on, in address order: highest tier, detectors, alert
@@ -43,7 +44,12 @@ private:
         std::string first_timestamp, last_timestamp;
     };
     std::size_t recent_capacity_, client_capacity_;
-    std::deque<nlohmann::json> recent_;
+    struct TimedAlert {
+        uint64_t ts_ns;
+        nlohmann::json alert;
+    };
+    void remember_recent(const nlohmann::json& alert, uint64_t ts_ns);
+    std::deque<TimedAlert> recent_; // by packet time
     std::unordered_map<std::string, ClientTally> clients_;
     uint64_t untracked_alerts_ = 0;
     uint64_t newest_ns_ = 0;

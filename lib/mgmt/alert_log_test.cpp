@@ -24,18 +24,40 @@ TEST(AlertLog, RecentKeepsTheNewestInOrder) {
     EXPECT_TRUE(log.recent(0).empty());
 }
 
-TEST(AlertLog, TopRanksByCountThenAddress) {
+// Two workers' alerts arrive one worker's batch after the other's; the
+// newest are the newest by packet time, not the last delivered.
+TEST(AlertLog, RecentIsOrderedByPacketTimeAcrossWorkers) {
+    constexpr uint64_t s = 1'000'000'000ull;
+    AlertLog log(3, 100);
+    log.add(alert("10.0.0.1", "PDNS", 1, "t10"), 10 * s); // worker 0
+    log.add(alert("10.0.0.1", "EXT", 1, "t135"), 135 * s);
+    log.add(alert("10.0.0.2", "NXD", 1, "t56"), 56 * s);  // worker 1, delivered later
+    log.add(alert("10.0.0.2", "ENUM", 1, "t90"), 90 * s);
+    json recent = log.recent(10);
+    ASSERT_EQ(recent.size(), 3u);
+    EXPECT_EQ(recent[0]["timestamp"], "t56");
+    EXPECT_EQ(recent[1]["timestamp"], "t90");
+    EXPECT_EQ(recent[2]["timestamp"], "t135");
+    log.add(alert("10.0.0.3", "RARE", 1, "t5"), 5 * s); // older than all three kept: not among the newest
+    EXPECT_EQ(log.recent(10)[0]["timestamp"], "t56");
+    EXPECT_EQ(log.recent(1)[0]["timestamp"], "t135");
+}
+
+TEST(AlertLog, TopRanksByTierThenCountThenAddress) {
     AlertLog log(10, 100);
     log.add(alert("10.0.0.9", "PDNS", 1, "a"), 0);
     log.add(alert("10.0.0.2", "NXD", 1, "b"), 0);
     log.add(alert("10.0.0.2", "ENUM", 2, "c"), 0);
     log.add(alert("10.0.0.5", "BULK", 2, "d"), 0);
+    for (int i = 0; i < 3; ++i) log.add(alert("10.0.0.7", "NXD", 1, "e"), 0); // most alerts, Tier 1 only
     json top = log.top(10);
-    ASSERT_EQ(top.size(), 3u);
-    EXPECT_EQ(top[0], json({{"client", "10.0.0.2"}, {"alerts", 2}, {"tier2", 1},
+    ASSERT_EQ(top.size(), 4u);
+    EXPECT_EQ(top[0], json({{"client", "10.0.0.2"}, {"highest_tier", 2}, {"alerts", 2}, {"tier2", 1},
                             {"detectors", {{"ENUM", 1}, {"NXD", 1}}}, {"last", "c"}}));
     EXPECT_EQ(top[1]["client"], "10.0.0.5");
-    EXPECT_EQ(top[2]["client"], "10.0.0.9");
+    EXPECT_EQ(top[2]["client"], "10.0.0.7");
+    EXPECT_EQ(top[2]["highest_tier"], 1);
+    EXPECT_EQ(top[3]["client"], "10.0.0.9");
     EXPECT_EQ(log.top(1).size(), 1u);
 }
 
@@ -62,20 +84,20 @@ TEST(AlertLog, BlocklistFiltersByHighestTierAndRecency) {
     json all = log.blocklist(0, 0);
     ASSERT_EQ(all.size(), 3u);
     // Numeric address order (10.0.0.9 before 10.0.0.10), IPv4 before IPv6.
-    EXPECT_EQ(all[0], json({{"client", "10.0.0.9"}, {"highest_tier", 1}, {"detectors", {"PDNS"}}, {"alerts", 2},
-                            {"first", "t100"}, {"last", "t500"}}));
-    EXPECT_EQ(all[1], json({{"client", "10.0.0.10"}, {"highest_tier", 2}, {"detectors", {"ENUM", "NXD"}},
-                            {"alerts", 2}, {"first", "t200"}, {"last", "t300"}}));
-    EXPECT_EQ(all[2]["client"], "2001:db8::1");
+    EXPECT_EQ(all[0], json({{"address", "10.0.0.9"}, {"highest_tier", 1}, {"detectors", {"PDNS"}}, {"alerts", 2},
+                            {"first_alert", "t100"}, {"last_alert", "t500"}}));
+    EXPECT_EQ(all[1], json({{"address", "10.0.0.10"}, {"highest_tier", 2}, {"detectors", {"ENUM", "NXD"}},
+                            {"alerts", 2}, {"first_alert", "t200"}, {"last_alert", "t300"}}));
+    EXPECT_EQ(all[2]["address"], "2001:db8::1");
     json tier2 = log.blocklist(2, 0);
     ASSERT_EQ(tier2.size(), 1u);
-    EXPECT_EQ(tier2[0]["client"], "10.0.0.10");
+    EXPECT_EQ(tier2[0]["address"], "10.0.0.10");
     EXPECT_EQ(log.blocklist(1, 0).size(), 2u);
     // Newest alert at 500 s: within 100 s are 10.0.0.9 (500) and 2001:db8::1 (400).
     json recent = log.blocklist(0, 100);
     ASSERT_EQ(recent.size(), 2u);
-    EXPECT_EQ(recent[0]["client"], "10.0.0.9");
-    EXPECT_EQ(recent[1]["client"], "2001:db8::1");
+    EXPECT_EQ(recent[0]["address"], "10.0.0.9");
+    EXPECT_EQ(recent[1]["address"], "2001:db8::1");
     EXPECT_EQ(log.blocklist(0, 99).size(), 1u);
     EXPECT_EQ(log.blocklist(2, 100).size(), 0u);
 }

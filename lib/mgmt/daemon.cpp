@@ -232,8 +232,11 @@ int Daemon::run(int signal_fd) {
         if (input_delivered()) {
             judge_pending_site_windows();
             leave();
+            // A record is a detection or a window summary (site-wide SPIKE
+            // input); repeats inside suppress_s are taken but not alerted.
             log_ << "recontapd: input of " << link_.name() << " delivered: " << delivery_.records_taken
-                 << " record(s), " << delivery_.alerts_written << " alert(s)" << std::endl;
+                 << " record(s), " << delivery_.alerts_written << " alert(s) written (records: detections and "
+                 << "window summaries; " << escalator_.counters().suppressed << " repeat(s) suppressed)" << std::endl;
             return 0;
         }
         if (lost_dataplane()) {

@@ -55,7 +55,7 @@ json Daemon::blocklist_reply(const json& request) const {
     for (json& c : clients) {
         dns::IpAddr addr;
         const config::IntelEntry* watch =
-            config::parse_ip(c["client"].get<std::string>(), addr) ? watchlist_.match(addr) : nullptr;
+            config::parse_ip(c["address"].get<std::string>(), addr) ? watchlist_.match(addr) : nullptr;
         c["watchlist"] = watch ? json(cidr_text(watch->net)) : json(nullptr);
     }
     return {{"ok", true},

@@ -230,7 +230,7 @@ TEST(Daemon, WatchlistEscalatesAndBlocklistExports) {
                            {"10.0.0.2", "2"}, {"10.0.0.2", "2"}, {"10.0.0.2", "2"}, {"10.0.0.9", "1"}}));
         json block = d->handle({{"cmd", "blocklist"}});
         ASSERT_EQ(block["clients"].size(), 2u) << block.dump();
-        EXPECT_EQ(block["clients"][0]["client"], "10.0.0.2");
+        EXPECT_EQ(block["clients"][0]["address"], "10.0.0.2");
         EXPECT_EQ(block["clients"][0]["highest_tier"], 2);
         EXPECT_EQ(block["clients"][0]["alerts"], 3);
         EXPECT_EQ(block["clients"][0]["watchlist"], "10.0.0.0/30");

@@ -164,13 +164,15 @@ with Env("blocklist") as env:
     check(f"10.0.9.7,1,NXD,2,{eve_time(50)},{eve_time(2000)}," in csv_all, f"csv row of 10.0.9.7: {csv_all}")
 
     js = json.loads(ctl_ok(env, "blocklist", "--format", "json", "--since", "600"))
+    # The JSON objects carry the CSV header's names (README).
     equal(js, [
-        {"client": "10.0.9.3", "highest_tier": 1, "detectors": ["PDNS"], "alerts": 1, "first": eve_time(3000),
-         "last": eve_time(3000), "watchlist": None},
-        {"client": "10.0.9.4", "highest_tier": 2, "detectors": ["INTEL"], "alerts": 1, "first": eve_time(3500),
-         "last": eve_time(3500), "watchlist": None},
-        {"client": "2001:db8:9::1", "highest_tier": 1, "detectors": ["RARE"], "alerts": 1, "first": eve_time(3600),
-         "last": eve_time(3600), "watchlist": None}], "json --since 600")
+        {"address": "10.0.9.3", "highest_tier": 1, "detectors": ["PDNS"], "alerts": 1,
+         "first_alert": eve_time(3000), "last_alert": eve_time(3000), "watchlist": None},
+        {"address": "10.0.9.4", "highest_tier": 2, "detectors": ["INTEL"], "alerts": 1,
+         "first_alert": eve_time(3500), "last_alert": eve_time(3500), "watchlist": None},
+        {"address": "2001:db8:9::1", "highest_tier": 1, "detectors": ["RARE"], "alerts": 1,
+         "first_alert": eve_time(3600), "last_alert": eve_time(3600), "watchlist": None}], "json --since 600")
+    equal(sorted(js[0]), sorted(csv[0].split(",")), "JSON field names = CSV header")
     raw = env.ctl_json("blocklist", "--tier", "2")
     equal((raw["untracked_alerts"], len(raw["clients"])), (0, 3), "raw reply")
 

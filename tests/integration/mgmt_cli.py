@@ -62,11 +62,15 @@ with Env("cli") as env:
                           (1, "10.0.3.3", "BULK")], "detections")
     equal([p for p in pairs if p[0] == 0], [(0, "10.0.3.1", "NXD"), (0, "10.0.3.1", "RARE")], "worker 0 in order")
     equal(recent, all_recent[-2:], "--limit keeps the newest")
+    times = [a["timestamp"] for a in all_recent]
+    equal(times, sorted(times), "detections in packet-time order across workers")
+    equal([a["alert"]["metadata"]["detector"][0] for a in recent], ["PDNS", "BULK"], "the newest two by packet time")
 
     top = env.ctl_json("top")["top"]
-    equal([(t["client"], t["alerts"], t["tier2"]) for t in top],
-          [("10.0.3.1", 2, 0), ("10.0.3.2", 1, 0), ("10.0.3.3", 1, 1)], "top clients")
-    equal(top[0]["detectors"], {"NXD": 1, "RARE": 1}, "top client's detectors")
+    # The Tier 2 client first, though it has fewer alerts than 10.0.3.1.
+    equal([(t["client"], t["highest_tier"], t["alerts"], t["tier2"]) for t in top],
+          [("10.0.3.3", 2, 1, 1), ("10.0.3.1", 1, 2, 0), ("10.0.3.2", 1, 1, 0)], "top clients")
+    equal(top[1]["detectors"], {"NXD": 1, "RARE": 1}, "top clients' detectors")
 
     # Human tables.
     out = env.ctl("status").stdout
@@ -76,7 +80,8 @@ with Env("cli") as env:
     out = env.ctl("detections").stdout
     check("10.0.3.3" in out and "BULK" in out and "crt.sh" in out, out)
     out = env.ctl("top").stdout
-    check(out.splitlines()[1].split()[:3] == ["1", "10.0.3.1", "2"], out)
+    check(out.splitlines()[0].split()[:4] == ["rank", "client", "tier", "alerts"], out)
+    check(out.splitlines()[1].split()[:4] == ["1", "10.0.3.3", "2", "1"], out)
 
     # Control commands are answered by the data plane's main lcore; this fake never answers.
     r = env.ctl("rules", "test", "crt.sh")
@@ -88,9 +93,15 @@ with Env("cli") as env:
         equal(env.ctl(*args).returncode, 2, f"recontapctl {args}: usage error")
 
     # Errors: usage -> 2, daemon unreachable -> 1, one line each.
-    for args in (["bogus"], [], ["status", "--limit", "x"]):
+    for args in (["bogus"], [], ["status", "--limit", "x"], ["detections", "--limit", "0"]):
         r = env.ctl(*args)
         equal(r.returncode, 2, f"recontapctl {args} exit status")
+    equal(env.ctl("detections", "--limit", "0").stderr.splitlines()[0], "recontapctl: --limit needs a positive number",
+          "--limit 0")
+    for args in (["help"], ["--help"]):
+        r = env.ctl(*args)
+        check(r.returncode == 0 and r.stdout.startswith("usage: recontapctl") and "blocklist" in r.stdout,
+              f"recontapctl {args}: the usage, exit 0 ({r.returncode}: {r.stdout[:80]!r} {r.stderr!r})")
     # Arguments that are not UTF-8 (a Latin-1 terminal): a usage error, not an abort.
     for args in (["watchlist", "add", "10.0.0.1", "--note", b"caf\xe9"], ["rules", "test", b"\xc3"]):
         r = subprocess.run([env.recontapctl, "-s", env.socket, *args], capture_output=True, text=True, timeout=30)
