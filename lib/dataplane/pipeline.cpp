@@ -132,6 +132,18 @@ void require_every_port(const std::vector<config::Port>& configured, std::size_t
                        (missing.empty() ? "" : "; not " + missing) + " (see the EAL lines above for why)");
 }
 
+// A live run says once what it reads and where its alerts go: it runs for
+// days, and an operator should not need the CLI to know it started right.
+void announce_live(const Setup& s) {
+    std::string devices;
+    for (const config::Port& p : s.cfg.ports) devices += (devices.empty() ? "" : ", ") + p.device();
+    const std::string alerts = s.spawn ? "a private recontapd, alerts in " + s.logdir + "/eve.json"
+                                       : "recontapd at " + s.socket_path;
+    std::fprintf(stderr, "recontap: capturing on %s with %u worker(s) (rx_queues %s); %s; SIGTERM or Ctrl-C stops\n",
+                 devices.c_str(), s.cfg.dataplane.workers,
+                 s.cfg.dataplane.rx_queues == config::RxQueues::per_worker ? "per_worker" : "one", alerts.c_str());
+}
+
 } // namespace
 
 int run(const RunOptions& opts) {
@@ -216,6 +228,7 @@ int run(const RunOptions& opts) {
         shm::RegionHeader& h = region.header();
         h.dataplane_state.store(uint32_t(shm::DataplaneState::running));
         if (s.spawn) daemon = spawn_daemon(opts.self_exe, opts.config_path, s.logdir, s.shm_name, s.socket_path);
+        if (opts.capture.empty()) announce_live(s);
 
         // Receive and steer (or, per_worker, watch the workers do it) until
         // the capture ends or a signal comes.
@@ -299,6 +312,8 @@ int run(const RunOptions& opts) {
         }
         const nlohmann::json stats = stats_document(region, totals);
         write_json_file(s.logdir + "/stats.json", stats);
+        std::fprintf(stderr, "recontap: %s%s\n", run_summary(stats, s.logdir + "/stats.json").c_str(),
+                     s.spawn ? ("; alerts in " + s.logdir + "/eve.json").c_str() : "");
         // Detections a worker could not hand over at all (recontapd fell
         // behind or was stopped while the ring filled) are as lost as
         // undelivered ones, though the end of the run was delivered whole.

@@ -51,6 +51,19 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
     };
 }
 
+std::string run_summary(const nlohmann::json& stats, const std::string& stats_path) {
+    const nlohmann::json& t = stats["total"];
+    uint64_t drops = 0;
+    for (const auto& counted : t["drops"]) drops += counted.get<uint64_t>();
+    char line[192];
+    std::snprintf(line, sizeof line, "%llu packets, %llu DNS messages, %llu detections, %llu drops",
+                  static_cast<unsigned long long>(t["packets"].get<uint64_t>()),
+                  static_cast<unsigned long long>(t["dns_messages"].get<uint64_t>()),
+                  static_cast<unsigned long long>(t["detections"].get<uint64_t>()),
+                  static_cast<unsigned long long>(drops));
+    return std::string(line) + " (every counter in " + stats_path + ")";
+}
+
 void write_json_file(const std::string& path, const nlohmann::json& doc) {
     std::string tmp = path + ".tmp";
     {

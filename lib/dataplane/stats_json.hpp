@@ -21,6 +21,9 @@ struct RunTotals {
 };
 
 nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals);
+// The run's end in one line for the operator: packets, DNS messages,
+// detections and drops of a stats_document, and where its whole is.
+std::string run_summary(const nlohmann::json& stats, const std::string& stats_path);
 // Writes path atomically (temp file + rename). Throws std::runtime_error.
 void write_json_file(const std::string& path, const nlohmann::json& doc);
 
