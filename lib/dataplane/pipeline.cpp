@@ -188,7 +188,9 @@ int run(const RunOptions& opts) {
         eal_start(eal, opts.self_exe.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "recontap: %s\n", e.what());
-        shm::Region::unlink(s.shm_name);
+        // Only a region this run made is this run's to remove: a refused
+        // create leaves the name to the data plane that holds it.
+        if (region) shm::Region::unlink(s.shm_name);
         return 2;
     }
 

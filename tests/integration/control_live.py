@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The operator's control commands end to end on a running data plane:
 recontapctl -> recontapd -> control ring -> recontap's main lcore -> back.
-rules test, rules reload (a broken file refused with FILE:LINE, the old rules
+A second recontap on the same shm name is refused and leaves the running
+one's region alone. rules test, rules reload (a broken file refused with FILE:LINE, the old rules
 kept; an added rule live at generation 2), thresholds show/set (bad values
 refused with the loader's message), clear errors for bad requests.
 
@@ -124,6 +125,7 @@ vdev = "{vdev}"
         procs.append(subprocess.Popen([recontap, "-c", cfg], stderr=dp_log))
         steps.wait_for(steps.attached_with_settings, "recontap attached and its rule generation known", 60)
         sender = Sender(port) if live else None
+        steps.second_dataplane_refused(recontap, shm)
         steps.run_all(sender)
         procs[1].send_signal(signal.SIGTERM)
         procs[1].wait(timeout=90)

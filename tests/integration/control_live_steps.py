@@ -1,7 +1,9 @@
 """The checks of control_live.py, in order, against a running recontap and
 recontapd; each asserts values read back from recontapctl."""
 import json
+import os
 import socket
+import subprocess
 import time
 
 
@@ -82,6 +84,19 @@ class Steps:
             self.no_drops(sender)
         else:
             print("skip traffic checks: not root, so no live loopback capture (net_pcap rx_iface=lo)")
+
+    def second_dataplane_refused(self, recontap, shm):
+        """A second data plane on the same [mgmt] shm is refused, and its exit
+        must not unlink the running one's region: a recontapd started later
+        would never find it, and the running one's detections would be lost."""
+        boot = self.json("status")["dataplane"]["boot_id"]
+        p = subprocess_run([recontap, "-c", self.cfg])
+        self.check(p.returncode == 2 and "is in use by recontap pid" in p.stderr,
+                   f"second recontap on the same shm: exit 2, says which pid holds it ({p.returncode}: "
+                   f"{p.stderr.strip()[-200:]})")
+        self.check(os.path.exists("/dev/shm" + shm), f"the running data plane's region {shm} is still there")
+        dp = self.json("status")["dataplane"]
+        self.check(dp.get("attached") and dp.get("boot_id") == boot, f"recontapd still attached to boot {boot} ({dp})")
 
     def rules_test(self):
         r = self.json("rules", "test", "api.securitytrails.com")
@@ -203,5 +218,4 @@ class Steps:
 
 
 def subprocess_run(args):
-    import subprocess
     return subprocess.run(args, capture_output=True, text=True, timeout=60)
