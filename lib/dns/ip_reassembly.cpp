@@ -28,8 +28,12 @@ void IpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink) 
         table_.release(*d);
         return;
     }
+    // A fragment past the end, whichever arrives first: held blocks past
+    // the end would otherwise count towards completion, and a datagram
+    // missing its start would be handed on with another one's bytes there.
     bool bad = (pkt.frag_more && len % 8 != 0) || (d->last_seen && offset + len > d->total) ||
-               (!pkt.frag_more && d->last_seen && offset + len != d->total);
+               (!pkt.frag_more && d->last_seen && offset + len != d->total) ||
+               (!pkt.frag_more && d->max_end > offset + len);
     if (bad) {
         ++counters_.bad_fragment;
         table_.release(*d);
@@ -39,6 +43,7 @@ void IpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink) 
         d->last_seen = true;
         d->total = uint32_t(offset + len);
     }
+    d->max_end = std::max<uint32_t>(d->max_end, uint32_t(offset + len));
     std::memcpy(bytes + offset, pkt.ip_payload, len);
     for (std::size_t block = offset / 8; block < (offset + len + 7) / 8; ++block) {
         uint8_t bit = uint8_t(1u << (block % 8));
@@ -53,9 +58,16 @@ void IpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink) 
     whole.src = pkt.src;
     whole.dst = pkt.dst;
     whole.vlan_depth = pkt.vlan_depth;
-    whole.ip_proto = pkt.ip_proto;
     whole.frag_id = pkt.frag_id;
-    Malformed m = decode_transport(pkt.ip_proto, {bytes, d->total}, d->total, whole);
+    // An IPv6 datagram may start with extension headers (those after the
+    // Fragment header): walked here, over the whole.
+    std::size_t l4 = 0;
+    uint8_t proto = pkt.ip_proto;
+    const std::span<const uint8_t> datagram(bytes, d->total);
+    Malformed m = pkt.src.family == 6 ? skip_ipv6_extensions(datagram, l4, proto) : Malformed::none;
+    whole.ip_proto = proto;
+    if (m == Malformed::none)
+        m = decode_transport(proto, datagram.subspan(l4), uint32_t(d->total - l4), whole);
     ++counters_.datagrams;
     sink(m, whole);
     table_.release(*d);

@@ -24,7 +24,8 @@ struct IpReassemblyCounters {
     uint64_t fragments = 0;
     uint64_t datagrams = 0;        // reassembled and handed on
     uint64_t too_big = 0;          // datagram larger than a slot: dropped
-    uint64_t bad_fragment = 0;     // non-final fragment not a multiple of 8, or data past the end
+    uint64_t bad_fragment = 0;     // non-final fragment not a multiple of 8, data past the end, or a
+                                   // whole datagram whose headers do not decode (IPv6 extensions)
     uint64_t evicted = 0;          // incomplete datagram pushed out by newer ones
     uint64_t expired = 0;          // incomplete datagram timed out
     uint64_t unfinished = 0;       // incomplete, still held (at the end of input: never to complete)
@@ -63,6 +64,7 @@ private:
         bool last_seen = false;
         uint64_t last_ts = 0;
         uint32_t total = 0;         // known once the last fragment arrived
+        uint32_t max_end = 0;       // end of the furthest fragment held
         uint32_t blocks_covered = 0;
     };
     using Sink = FunctionRef<void(Malformed, const PacketView&)>;

@@ -87,3 +87,72 @@ TEST(IpReassembly, TooBigAndBadFragmentsCounted) {
     odd.reasm.feed(pv, 1, [&](Malformed, const PacketView&) { FAIL(); });
     EXPECT_EQ(odd.reasm.counters().bad_fragment, 1u);
 }
+
+// A datagram whose first fragment never came, but whose last fragment and a
+// fragment past its end did: the block past the end must not stand in for
+// the missing start (an earlier datagram with the same id left its bytes in
+// the slot; they were handed on as this one's UDP header).
+TEST(IpReassembly, FragmentPastTheEndNeverCompletesADatagram) {
+    Harness h;
+    Bytes msg = dns_query("example.com", 1);
+    Bytes dgram = udp(msg);
+    h.fragments(dgram, 16, {}, 7); // datagram A, complete
+    ASSERT_EQ(h.payloads.size(), 1u);
+    Bytes past(16, 0xEE);
+    Bytes tail(dgram.begin() + 8, dgram.end());
+    for (const Bytes& frame : {ipv4(past, 17, 0, uint16_t(0x2000 | 16), 7),        // offset 128, MF
+                               ipv4(tail, 17, 0, 1, 7)}) {                          // offset 8, last
+        PacketView pv;
+        decode_packet(frame, LinkType::ipv4, pv);
+        h.reasm.feed(pv, 2000, [&](Malformed, const PacketView&) { ADD_FAILURE() << "datagram B handed on"; });
+    }
+    EXPECT_EQ(h.payloads.size(), 1u);
+    EXPECT_EQ(h.reasm.counters().bad_fragment, 1u);
+}
+
+// RFC 8200 allows extension headers after the Fragment header (they belong
+// to the fragmented part): reassembly walks them before the UDP header.
+TEST(IpReassembly, Ipv6DestinationOptionsAfterTheFragmentHeader) {
+    Bytes msg = dns_query("www.example.com", 28);
+    Bytes dest(16, 0);
+    dest[0] = 17; // next: UDP
+    dest[1] = 1;  // (1+1)*8 = 16 octets
+    Bytes fragmented = dest;
+    append(fragmented, udp(msg));
+    IpReassembly reasm;
+    std::vector<Bytes> got;
+    const std::size_t cut = 40; // first fragment: options, UDP header, part of the message
+    for (int i = 0; i < 2; ++i) {
+        Bytes frag_hdr(8, 0);
+        std::size_t off = i == 0 ? 0 : cut;
+        frag_hdr[2] = uint8_t(off >> 8);
+        frag_hdr[3] = uint8_t((off & 0xF8) | (i == 0 ? 1 : 0)); // M on the first
+        frag_hdr[7] = 42;
+        Bytes part(fragmented.begin() + std::ptrdiff_t(off), i == 0 ? fragmented.begin() + cut : fragmented.end());
+        Bytes frame = ipv6(part, 60, {{44, frag_hdr}});
+        PacketView pv;
+        Malformed m = decode_packet(frame, LinkType::raw, pv);
+        ASSERT_EQ(m, i == 0 ? Malformed::none : Malformed::ip_fragment_non_first);
+        EXPECT_EQ(pv.ip_proto, 60); // every fragment keyed alike: the header after the Fragment header
+        if (i == 0) EXPECT_EQ(pv.dport, 53); // the first fragment's ports, past its options
+        reasm.feed(pv, 1, [&](Malformed v, const PacketView& whole) {
+            EXPECT_EQ(v, Malformed::none);
+            EXPECT_EQ(whole.ip_proto, 17);
+            EXPECT_EQ(whole.dport, 53);
+            got.emplace_back(whole.payload, whole.payload + whole.payload_len);
+        });
+    }
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], msg);
+}
+
+// Later fragments of ICMP (or GRE, ESP) cannot be DNS: not held for a
+// reassembly that would count them as drops.
+TEST(IpReassembly, LaterFragmentsOfOtherProtocolsAreNotDns) {
+    PacketView pv;
+    EXPECT_EQ(decode_packet(ipv4(Bytes(64, 1), 1, 0, 8, 3), LinkType::ipv4, pv), Malformed::l2_unsupported);
+    Bytes frag_hdr(8, 0);
+    frag_hdr[3] = 64; // offset 64, last
+    EXPECT_EQ(decode_packet(ipv6(Bytes(64, 1), 58, {{44, frag_hdr}}), LinkType::raw, pv), Malformed::l2_unsupported);
+    EXPECT_EQ(decode_packet(ipv4(Bytes(64, 1), 17, 0, 8, 3), LinkType::ipv4, pv), Malformed::ip_fragment_non_first);
+}

@@ -19,6 +19,18 @@ constexpr int kMaxVlanTags = 8; // deeper stacks are not real traffic
 
 constexpr uint8_t kIpProtoUdp = 17;
 constexpr uint8_t kIpProtoTcp = 6;
+constexpr uint8_t kIpv6Fragment = 44;
+
+bool ipv6_extension(uint8_t next) { return next == 0 || next == 43 || next == 60 || next == 51; }
+
+// A later fragment is only worth holding for reassembly if its datagram can
+// be DNS: UDP or TCP (or, in IPv6, extension headers before them). Others
+// (ICMP, GRE, ESP) are not DNS, as their first fragment already says; held,
+// they would never complete and would count as drops.
+Malformed later_fragment(uint8_t proto, bool ipv6) {
+    bool may_be_dns = proto == kIpProtoUdp || proto == kIpProtoTcp || (ipv6 && ipv6_extension(proto));
+    return may_be_dns ? Malformed::ip_fragment_non_first : Malformed::l2_unsupported;
+}
 
 Malformed decode_ipv4(const uint8_t* p, std::size_t captured, PacketView& out) {
     if (captured < 20) return Malformed::ip_truncated;
@@ -45,7 +57,7 @@ Malformed decode_ipv4(const uint8_t* p, std::size_t captured, PacketView& out) {
         out.frag_id = rd16(p + 4);
         out.ip_payload = l4;
         out.ip_payload_len = uint32_t(available);
-        if (offset != 0) return Malformed::ip_fragment_non_first;
+        if (offset != 0) return later_fragment(out.ip_proto, false);
         out.fragmented = true;
     }
     return decode_transport(out.ip_proto, {l4, available}, uint32_t(total_len - header_len), out);
@@ -63,45 +75,33 @@ Malformed decode_ipv6(const uint8_t* p, std::size_t captured, PacketView& out) {
     std::memcpy(out.dst.bytes, p + 24, 16);
     uint8_t next = p[6];
     std::size_t pos = 40;
-    // Each extension header is at least 8 octets, so the walk ends within the packet.
-    for (;;) {
-        if (next == 0 || next == 43 || next == 60) { // hop-by-hop, routing, destination
-            if (pos + 8 > end) return Malformed::ip_ext_truncated;
-            std::size_t len = (std::size_t(p[pos + 1]) + 1) * 8;
-            if (pos + len > end) return Malformed::ip_ext_truncated;
-            next = p[pos];
-            pos += len;
-        } else if (next == 51) { // authentication header: length in 4-octet units minus 2
-            if (pos + 8 > end) return Malformed::ip_ext_truncated;
-            std::size_t len = (std::size_t(p[pos + 1]) + 2) * 4;
-            if (pos + len > end) return Malformed::ip_ext_truncated;
-            next = p[pos];
-            pos += len;
-        } else if (next == 44) { // fragment
-            if (pos + 8 > end) return Malformed::ip_ext_truncated;
-            uint16_t frag = rd16(p + pos + 2);
-            out.is_fragment = true;
-            out.frag_more = (frag & 1) != 0;
-            out.frag_offset = uint16_t(frag & 0xFFF8);
-            out.frag_id = rd32(p + pos + 4);
-            next = p[pos];
-            pos += 8;
-        } else {
-            break;
-        }
+    const std::span<const uint8_t> packet(p, end);
+    if (Malformed m = skip_ipv6_extensions(packet, pos, next); m != Malformed::none) return m;
+    if (next == kIpv6Fragment) {
+        if (pos + 8 > end) return Malformed::ip_ext_truncated;
+        uint16_t frag = rd16(p + pos + 2);
+        out.is_fragment = true;
+        out.frag_more = (frag & 1) != 0;
+        out.frag_offset = uint16_t(frag & 0xFFF8);
+        out.frag_id = rd32(p + pos + 4);
+        next = p[pos];
+        pos += 8;
+        // Headers after the Fragment header belong to the fragmented part
+        // (RFC 8200 4.5): the datagram to rebuild starts here, and its
+        // reassembly walks them (IpReassembly), not each fragment.
+        out.ip_proto = next;
+        out.ip_payload = p + pos;
+        out.ip_payload_len = uint32_t(end - pos);
+        if (out.frag_offset != 0) return later_fragment(next, true);
+        if (out.frag_more) out.fragmented = true;
+        else out.is_fragment = false; // atomic fragment: a whole datagram
+        // The first fragment: its own extension headers, then the transport
+        // header it carries (for the client's ports).
+        if (Malformed m = skip_ipv6_extensions(packet, pos, next); m != Malformed::none) return m;
     }
-    out.ip_proto = next;
+    if (!out.is_fragment) out.ip_proto = next; // a fragment keeps the header its fragments share (the key)
     std::size_t declared = 40 + payload_len >= pos ? 40 + payload_len - pos : 0;
-    const uint8_t* l4 = p + pos;
-    std::size_t available = end - pos;
-    if (out.is_fragment) {
-        out.ip_payload = l4;
-        out.ip_payload_len = uint32_t(available);
-        if (out.frag_offset != 0) return Malformed::ip_fragment_non_first;
-        if (!out.frag_more) out.is_fragment = false; // atomic fragment: a whole datagram
-        else out.fragmented = true;
-    }
-    return decode_transport(next, {l4, available}, uint32_t(declared), out);
+    return decode_transport(next, {p + pos, end - pos}, uint32_t(declared), out);
 }
 
 Malformed decode_ip_by_version(const uint8_t* p, std::size_t n, PacketView& out) {
@@ -156,6 +156,22 @@ bool link_type_from_dlt(int dlt, LinkType& out) {
     case 276: out = LinkType::linux_sll2; return true;
     default: return false;
     }
+}
+
+Malformed skip_ipv6_extensions(std::span<const uint8_t> bytes, std::size_t& pos, uint8_t& next) {
+    const uint8_t* p = bytes.data();
+    const std::size_t end = bytes.size();
+    // Each extension header is at least 8 octets, so the walk ends within the bytes.
+    while (ipv6_extension(next)) {
+        if (pos + 8 > end) return Malformed::ip_ext_truncated;
+        // Hop-by-hop, routing, destination options: 8-octet units beyond the
+        // first; authentication header: 4-octet units, minus 2.
+        std::size_t len = next == 51 ? (std::size_t(p[pos + 1]) + 2) * 4 : (std::size_t(p[pos + 1]) + 1) * 8;
+        if (pos + len > end) return Malformed::ip_ext_truncated;
+        next = p[pos];
+        pos += len;
+    }
+    return Malformed::none;
 }
 
 Malformed decode_transport(uint8_t ip_proto, std::span<const uint8_t> l4, uint32_t ip_payload_len,

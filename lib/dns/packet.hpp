@@ -73,6 +73,13 @@ Malformed decode_packet(std::span<const uint8_t> frame, LinkType link, PacketVie
 Malformed decode_transport(uint8_t ip_proto, std::span<const uint8_t> l4, uint32_t ip_payload_len,
                            PacketView& out);
 
+// Walks IPv6 extension headers (hop-by-hop, routing, destination options,
+// authentication) in bytes from pos, next being the type of the header
+// there, to the first header that is none of them: the upper layer, or a
+// Fragment header. pos and next end there. On a packet, and on a datagram
+// IpReassembly rebuilt (the headers that follow a Fragment header).
+Malformed skip_ipv6_extensions(std::span<const uint8_t> bytes, std::size_t& pos, uint8_t& next);
+
 // Maps a libpcap pcap_datalink() value (DLT_*, or the LINKTYPE_* stored in
 // the file) to the LinkType decode_packet understands; false when unsupported.
 // DLT_RAW is 12 or 14 depending on the platform; LINKTYPE_RAW is 101.
