@@ -7,10 +7,14 @@
 
 namespace recontap::dataplane {
 
+namespace {
+constexpr std::size_t kMaxFrame = 65535 + 64; // an IP datagram's most, and link headers
+} // namespace
+
 Steering::Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsPorts ports, bool lossless,
                    rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix)
     : inboxes_(std::move(inboxes)), link_(link), ports_(ports), lossless_(lossless), ipv6_prefix_(ipv6_prefix),
-      pool_(pool), clock_(clock), staged_(inboxes_.size()) {
+      pool_(pool), clock_(clock), staged_(inboxes_.size()), linear_(kMaxFrame) {
     // A dispatch stages at most its frames plus the datagrams they complete.
     for (auto& s : staged_) s.reserve(2 * config::kMaxBurst);
 }
@@ -99,12 +103,19 @@ void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
     FrameNote scratch; // for frames whose mbuf has no room for a note
     for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
-        // Headers sit in the first segment; a frame cut there just fails to
-        // decode. The worker reads a chained frame linearised, so its note
-        // (pointers into the first segment) would not fit: it decodes again.
+        // A chained frame's note would point into linear_, which the next
+        // frame reuses: its worker reads it linearised and decodes again.
         bool noted = m->nb_segs == 1 && m->priv_size >= sizeof(FrameNote);
         FrameNote& note = noted ? frame_note(m) : scratch;
-        note_frame({rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, link_, ports_, ipv6_prefix_, note);
+        std::span<const uint8_t> frame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+        if (m->nb_segs > 1) {
+            // A jumbo frame in chained mbufs, read whole: a fragment's data
+            // past the first segment would otherwise look cut short, and the
+            // datagram be lost as a bad fragment.
+            const uint32_t len = std::min<uint32_t>(m->pkt_len, uint32_t(linear_.size()));
+            frame = {static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, len, linear_.data())), len};
+        }
+        note_frame(frame, link_, ports_, ipv6_prefix_, note);
         const dns::PacketView& p = note.view;
         if (p.is_fragment && (note.why == dns::Malformed::none || note.why == dns::Malformed::ip_fragment_non_first)) {
             ++counters_.fragments;

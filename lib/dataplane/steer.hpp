@@ -82,6 +82,7 @@ private:
     SharedSteeringCounters shared_;
     dns::IpReassembly fragments_;
     std::vector<std::vector<rte_mbuf*>> staged_; // per worker, reserved once
+    std::vector<uint8_t> linear_;                // a chained (jumbo) frame read whole, sized once
 };
 
 } // namespace recontap::dataplane
