@@ -15,7 +15,7 @@ namespace recontap::dns {
 struct ExtractorCounters {
     uint64_t frames = 0;
     uint64_t not_dns = 0;  // other protocols or ports: not an error
-    uint64_t rejected = 0; // frames handed to on_reject
+    uint64_t rejected = 0; // calls of on_reject: frames, and TCP messages reassembly dropped
 };
 
 class MessageExtractor {
@@ -63,15 +63,26 @@ private:
             return;
         }
         if (m != Malformed::none) {
-            ++counters_.rejected;
-            on_reject(m, pkt);
+            reject(m, pkt, on_reject);
             return;
         }
         if (pkt.transport == Transport::udp) {
             on_message(pkt, std::span<const uint8_t>(pkt.payload, pkt.payload_len));
             return;
         }
+        // What reassembly had to drop is rejected like any malformed input,
+        // so it shows in the malformed counters (stats.json, the CLI).
+        const TcpReassemblyCounters& t = tcp_.counters();
+        const uint64_t bad_before = t.bad_length, cut_before = t.messages_cut;
         tcp_.feed(pkt, ts_ns, [&](std::span<const uint8_t> msg) { on_message(pkt, msg); });
+        for (uint64_t i = cut_before; i < t.messages_cut; ++i) reject(Malformed::tcp_message_cut, pkt, on_reject);
+        for (uint64_t i = bad_before; i < t.bad_length; ++i) reject(Malformed::tcp_bad_length, pkt, on_reject);
+    }
+
+    template <class R>
+    void reject(Malformed m, const PacketView& pkt, R& on_reject) {
+        ++counters_.rejected;
+        on_reject(m, pkt);
     }
 
     DnsPorts ports_;

@@ -31,6 +31,7 @@ enum class Malformed : uint8_t {
     rr_truncated,          // resource record fixed part or RDATA runs past the end
     edns_bad_option,       // option length runs past the OPT RDATA
     tcp_bad_length,        // DNS-over-TCP length prefix of 0 or < 12
+    tcp_message_cut,       // DNS-over-TCP message cut short: FIN, RST or a new SYN before its last octet
     count
 };
 
@@ -45,7 +46,7 @@ constexpr std::string_view malformed_name(Malformed m) {
         "dns_short_header", "dns_question_truncated", "dns_count_overflow",
         "name_truncated", "name_bad_label_type", "name_too_long",
         "name_pointer_into_header", "name_pointer_loop",
-        "rr_truncated", "edns_bad_option", "tcp_bad_length",
+        "rr_truncated", "edns_bad_option", "tcp_bad_length", "tcp_message_cut",
     };
     static_assert(std::size(names) == kMalformedCount);
     auto i = static_cast<std::size_t>(m);

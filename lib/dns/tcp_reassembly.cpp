@@ -29,6 +29,7 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
     Flow* flow = nullptr;
     if (pkt.tcp_flags & kSyn) {
         flow = claim(key, ts_ns);
+        if (flow->consumed > 0) ++counters_.messages_cut; // the 4-tuple's earlier connection ended mid-message
         flow->consumed = flow->stored = 0;
         ++seq; // SYN occupies one sequence number; data in the SYN follows it
         flow->next_seq = seq;
@@ -64,6 +65,7 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
     if (pkt.tcp_flags & (kFin | kRst)) {
         if (!flow) flow = table_.find(key);
         if (flow) {
+            if (flow->consumed > 0) ++counters_.messages_cut;
             table_.release(*flow);
             ++counters_.flows_closed;
         }

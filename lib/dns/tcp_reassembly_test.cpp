@@ -1,3 +1,4 @@
+#include "dns/extractor.hpp"
 #include "dns/tcp_reassembly.hpp"
 #include "dns/test_builders.hpp"
 
@@ -142,4 +143,45 @@ TEST(TcpReassembly, FullTableEvictsAndCounts) {
     EXPECT_GT(h.reasm.counters().flows_evicted, 0u);
     EXPECT_LE(h.reasm.active_flows(), 8u);
     EXPECT_TRUE(h.got.empty());
+}
+
+// A message whose length prefix promised more than came before FIN (or RST,
+// or a new SYN on the same 4-tuple) is dropped and counted, not forgotten.
+TEST(TcpReassembly, MessageCutByFinOrNewSynIsCounted) {
+    Harness h;
+    Bytes whole = framed(q(1));
+    Bytes head(whole.begin(), whole.begin() + 12);
+    h.segment({}, 99, kSyn);
+    h.segment(head, 100);
+    h.segment({}, 100 + uint32_t(head.size()), kFin | kAck);
+    EXPECT_TRUE(h.got.empty());
+    EXPECT_EQ(h.reasm.counters().messages_cut, 1u);
+    h.segment({}, 499, kSyn); // the same 4-tuple again: a new connection
+    h.segment(head, 500);
+    h.segment({}, 999, kSyn); // restarted mid-message
+    EXPECT_EQ(h.reasm.counters().messages_cut, 2u);
+    h.segment(whole, 1000);
+    h.segment({}, 1000 + uint32_t(whole.size()), kFin | kAck); // a whole message, then FIN: nothing cut
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.reasm.counters().messages_cut, 2u);
+}
+
+// What reassembly drops reaches the extractor's on_reject with its reason,
+// so the data plane counts it among the malformed (stats.json, the CLI).
+TEST(TcpReassembly, ExtractorRejectsBadLengthsAndCutMessages) {
+    MessageExtractor ex;
+    std::vector<Malformed> rejected;
+    int messages = 0;
+    auto feed = [&](const Bytes& payload, uint32_t seq, uint8_t flags, uint16_t sport) {
+        Bytes frame = ipv4(tcp(payload, seq, flags, sport, 53), 6);
+        ex.feed(frame, LinkType::raw, seq, [&](const PacketView&, std::span<const uint8_t>) { ++messages; },
+                [&](Malformed m, const PacketView&) { rejected.push_back(m); });
+    };
+    feed({0, 5, 1, 2, 3, 4, 5}, 1, kAck, 41000); // length prefix 5
+    Bytes whole = framed(q(7));
+    feed(Bytes(whole.begin(), whole.begin() + 10), 1, kAck, 42000);
+    feed({}, 11, kFin | kAck, 42000);
+    EXPECT_EQ(messages, 0);
+    EXPECT_EQ(rejected, (std::vector<Malformed>{Malformed::tcp_bad_length, Malformed::tcp_message_cut}));
+    EXPECT_EQ(ex.counters().rejected, 2u);
 }
