@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
     char bench_mode = 0;
     int c;
     while ((c = getopt_long(argc, argv, "r:c:l:w:h", longopts, nullptr)) != -1) {
+        if ((c == 'r' || c == 'c' || c == 'l') && *optarg == '\0') {
+            // An empty path would quietly mean "the default" (or no capture: a live run).
+            std::fprintf(stderr, "recontap: -%c needs a path, not an empty string\n", c);
+            return 2;
+        }
         switch (c) {
         case 'r': opts.capture = optarg; break;
         case 'c': opts.config_path = optarg; break;

@@ -37,6 +37,11 @@ bool parse_args(int argc, char** argv, Args& out) {
                 return false;
             }
             into = argv[++i];
+            if (into.empty()) {
+                // An empty value would quietly mean "the default".
+                std::cerr << "recontapd: " << a << " needs a value, not an empty string\n";
+                return false;
+            }
             return true;
         };
         if (a == "-c" || a == "--config") {
@@ -58,6 +63,10 @@ bool parse_args(int argc, char** argv, Args& out) {
             std::cerr << "recontapd: unknown argument '" << a << "'\n" << kUsage;
             return false;
         }
+    }
+    if (const char* problem = out.shm.empty() ? nullptr : recontap::config::shm_name_problem(out.shm)) {
+        std::cerr << "recontapd: --shm " << out.shm << ": " << problem << "\n";
+        return false;
     }
     return true;
 }
@@ -85,7 +94,7 @@ int main(int argc, char** argv) {
     try {
         cfg = config::load(args.config);
     } catch (const std::exception& e) {
-        std::cerr << e.what() << "\n";
+        std::cerr << "recontapd: " << e.what() << "\n";
         return 2;
     }
     mgmt::DaemonOptions options;
@@ -103,9 +112,9 @@ int main(int argc, char** argv) {
     }
     mgmt::Daemon daemon(options, std::cerr);
     std::string why;
-    if (!daemon.start(why)) {
+    if (!daemon.start(why)) { // an unwritable log folder, a bad socket path, a damaged watchlist: bad input
         std::cerr << "recontapd: " << why << "\n";
-        return 1;
+        return 2;
     }
     std::cerr << "recontapd: serving " << options.socket_path << ", alerts to " << options.eve_path
               << ", waiting for " << options.shm_name << std::endl;

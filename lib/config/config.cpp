@@ -162,6 +162,17 @@ constexpr Field<Port> kPort[] = {
     {"pci", [](const Ctx& c, const toml::node& n, Port& o) { o.pci = read_pci(c, n); }},
 };
 
+} // namespace
+
+const char* shm_name_problem(std::string_view name) {
+    if (name.size() < 2 || name[0] != '/' || name.find('/', 1) != std::string_view::npos)
+        return "a POSIX shared-memory name is '/' and a name without further '/'";
+    if (name.size() > 200) return "a shared-memory name is at most 200 bytes";
+    return nullptr;
+}
+
+namespace {
+
 constexpr Field<Config> kMgmt[] = {
     {"socket", [](const Ctx& c, const toml::node& n, Config& o) {
          o.mgmt.socket = read_string(c, n);
@@ -170,9 +181,7 @@ constexpr Field<Config> kMgmt[] = {
      }},
     {"shm", [](const Ctx& c, const toml::node& n, Config& o) {
          o.mgmt.shm = read_string(c, n);
-         if (o.mgmt.shm[0] != '/' || o.mgmt.shm.find('/', 1) != std::string::npos)
-             fail(c, n, "a POSIX shared-memory name is '/' and a name without further '/'");
-         if (o.mgmt.shm.size() > 200) fail(c, n, "a shared-memory name is at most 200 bytes");
+         if (const char* problem = shm_name_problem(o.mgmt.shm)) fail(c, n, problem);
      }},
     {"logdir", [](const Ctx& c, const toml::node& n, Config& o) { o.mgmt.logdir = read_string(c, n); }},
     {"watchlist_file", [](const Ctx& c, const toml::node& n, Config& o) {

@@ -123,6 +123,9 @@ struct ConfigError : std::runtime_error {
 
 // Loads path; an empty path gives the defaults.
 Config load(const std::string& path);
+
+// Why name cannot be a [mgmt] shm (or recontapd --shm) name; nullptr when it can.
+const char* shm_name_problem(std::string_view name);
 // Parses TOML text (source names it in errors).
 Config parse(std::string_view toml_text, const std::string& source);
 

@@ -247,6 +247,8 @@ TEST(ConfigErrors, ExactMessages) {
               "t.toml:3:1: [[port]]: \"0000:01:00.0\" is already an earlier port");
     EXPECT_EQ(error_of("[[port]]\npci = \"eth0\"\n"),
               "t.toml:2:7: [[port]] pci: bad PCI address \"eth0\" (expected DOMAIN:BUS:DEVICE.FUNCTION, e.g. 0000:03:00.0)");
+    EXPECT_EQ(error_of("[mgmt]\nshm = \"/\"\n"),
+              "t.toml:2:7: [mgmt] shm: a POSIX shared-memory name is '/' and a name without further '/'");
     EXPECT_EQ(error_of("[mgmt]\nshm = \"/a/b\"\n"),
               "t.toml:2:7: [mgmt] shm: a POSIX shared-memory name is '/' and a name without further '/'");
     // TOML syntax errors keep TOML++'s description and position.

@@ -60,6 +60,10 @@ bool translate_line(std::string_view line, Category category, const std::string&
     if (line.substr(0, 3) == "re:") {
         const std::string_view regex = trim(line.substr(3));
         if (regex.empty()) fail(file, line_no, "empty regex after \"re:\"");
+        // Hyperscan reads a pattern up to its first NUL: the rest would be
+        // silently dropped ("re:abc\0def" matching like "re:abc").
+        if (regex.find('\0') != std::string_view::npos)
+            fail(file, line_no, "byte 0x00 is not allowed in a regex (write \\x00)");
         out = Compiled{std::string(line), std::string(regex), HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH};
         return true;
     }

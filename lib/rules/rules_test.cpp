@@ -119,6 +119,7 @@ TEST(Rules, ErrorsNameFileAndLine) {
     EXPECT_EQ(error_of("caf\xc3\xa9.example\n", ""), "<pdns>:1: byte 0xC3 is not allowed in a name rule (use re:)");
     EXPECT_EQ(error_of("crt.sh\n# again\nCRT.sh\n", ""), "<pdns>:3: \"CRT.sh\" repeats line 1");
     EXPECT_EQ(error_of("re:\n", ""), "<pdns>:1: empty regex after \"re:\"");
+    EXPECT_EQ(error_of(std::string("re:abc\0def\n", 11), ""), "<pdns>:1: byte 0x00 is not allowed in a regex (write \\x00)");
     // A regex Hyperscan rejects is named by its line, in the right file.
     const std::string bad = error_of("crt.sh\n", "vpn\n# x\nre:(unclosed\n");
     EXPECT_EQ(bad.rfind("<sensitive>:3: \"re:(unclosed\" does not compile: ", 0), 0u) << bad;

@@ -210,6 +210,10 @@ def main():
               f"{name}: exit 2 with FILE:LINE:COL ({p.returncode}: {p.stderr.strip()})")
     p = run_recontap(recontap, ["--workers", "0", "-r", os.path.join(tmp, "e2e.pcap")])
     check(p.returncode == 2, f"--workers 0: exit 2 ({p.stderr.strip()})")
+    for flag in ("-c", "-r", "-l"):
+        p = run_recontap(recontap, [flag, ""])
+        check(p.returncode == 2 and f"-{flag[1]} needs a path, not an empty string" in p.stderr,
+              f"{flag} '': exit 2, not the default ({p.returncode}: {p.stderr.strip()[:200]})")
 
     print(f"{len(failures)} failures")
     return 1 if failures else 0

@@ -124,7 +124,7 @@ with Env("watchlist") as env:
     with open(wl_file, "w") as f:
         f.write('{"watchlist": [{"net": "10.0.7.1/29"}]}')
     broken = env.start_daemon("--watchlist", wl_file, wait=False)
-    equal(broken.wait(timeout=20), 1, "recontapd exit status with a damaged watchlist")
+    equal(broken.wait(timeout=20), 2, "recontapd exit status with a damaged watchlist (bad input)")
     check(wl_file + ": entry 1: \"10.0.7.1/29\": host bits are set beyond /29" in env.daemon_log(),
           env.daemon_log())
 

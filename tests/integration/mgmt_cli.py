@@ -133,5 +133,19 @@ with Env("daemon-errors") as env:
     equal(r.returncode, 2, f"recontapd with a bad config (stderr: {r.stderr})")
     lines = r.stderr.strip().splitlines()
     equal(len(lines), 1, f"one line for a bad config: {r.stderr!r}")
-    check(lines[0].startswith(bad + ":"), f"names the file: {lines[0]}")
+    check(lines[0].startswith("recontapd: " + bad + ":"), f"names the program and the file: {lines[0]}")
+    # Values that would quietly mean something else: refused up front.
+    for args, words in ((["--shm", "a/b"], "--shm a/b: a POSIX shared-memory name"),
+                        (["--shm", "/"], "--shm /: a POSIX shared-memory name"),
+                        (["-c", ""], "-c needs a value, not an empty string"),
+                        (["--shm", ""], "--shm needs a value, not an empty string")):
+        r = subprocess.run([env.recontapd, *args, "--socket", env.socket], capture_output=True, text=True, timeout=10)
+        check(r.returncode == 2 and r.stderr.startswith("recontapd: " + words.split(":")[0]) and words in r.stderr,
+              f"recontapd {args}: exit 2, '{words}' ({r.returncode}: {r.stderr.strip()[:200]!r})")
+    # A log folder it cannot write: bad input, exit 2 with the reason.
+    blocker = os.path.join(env.dir, "a-file")
+    open(blocker, "w").close()
+    r = subprocess.run([env.recontapd, "-l", os.path.join(blocker, "logs"), "--socket", env.socket],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 2 and "recontapd: " in r.stderr, f"unwritable log folder: exit 2 ({r.returncode}: {r.stderr!r})")
 print("ok")
