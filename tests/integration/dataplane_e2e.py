@@ -97,6 +97,28 @@ def run_recontap(recontap, args, timeout=120):
     return subprocess.run([recontap] + args, capture_output=True, text=True, timeout=timeout)
 
 
+def big_response(name, client, ip_id, port, records):
+    """A response from SERVER with `records` 250-octet TXT answers (to be fragmented)."""
+    answers = DNSRR(rrname=name, type="TXT", rdata="x" * 250)
+    for _ in range(records - 1):
+        answers = answers / DNSRR(rrname=name, type="TXT", rdata="x" * 250)  # chained: a list would be many packets
+    return IP(src=SERVER, dst=client, id=ip_id) / UDP(sport=53, dport=port) / DNS(
+        id=ip_id, qr=1, qd=DNSQR(qname=name), an=answers)
+
+
+def run_frames(recontap, cfg, tmp, label, ip_frames):
+    """recontap -r over these IP frames (in Ethernet, 1 ms apart): stats.json's total, or None if it failed."""
+    frames = [Ether() / f for f in ip_frames]
+    for j, f in enumerate(frames):
+        f.time = BASE + j * 0.001
+    path, logdir = os.path.join(tmp, label + ".pcap"), os.path.join(tmp, "logs-" + label)
+    wrpcap(path, frames)
+    p = run_recontap(recontap, ["-r", path, "-c", cfg, "-l", logdir])
+    if not check(p.returncode == 0, f"{label}: exit 0 ({p.stderr.strip()[:300]})"):
+        return None
+    return json.load(open(os.path.join(logdir, "stats.json")))["total"]
+
+
 def main():
     build = sys.argv[1]
     recontap = os.path.join(build, "app/recontap/recontap")
@@ -144,22 +166,11 @@ def main():
     # incomplete when the capture ends are counted, not forgotten.
     frames = []
     for i in range(3):
-        name = f"big{i}.example"
-        answers = DNSRR(rrname=name, type="TXT", rdata="x" * 250)
-        for _ in range(9):
-            answers = answers / DNSRR(rrname=name, type="TXT", rdata="x" * 250)  # chained: a list would be 10 packets
-        r = IP(src=SERVER, dst="10.1.2.1", id=100 + i) / UDP(sport=53, dport=30000 + i) / DNS(
-            id=i, qr=1, qd=DNSQR(qname=name), an=answers)
-        parts = fragment(r, fragsize=1000)
+        parts = fragment(big_response(f"big{i}.example", "10.1.2.1", 100 + i, 30000 + i, 10), fragsize=1000)
         check(len(parts) == 3, f"fragments: response {i} is 3 fragments ({len(parts)})")
-        frames += [Ether() / f for f in (parts if i == 0 else parts[:-1])]
-    for j, f in enumerate(frames):
-        f.time = BASE + j * 0.001
-    wrpcap(os.path.join(tmp, "frag.pcap"), frames)
-    logdir = os.path.join(tmp, "logs-frag")
-    p = run_recontap(recontap, ["-r", os.path.join(tmp, "frag.pcap"), "-c", cfg, "-l", logdir])
-    if check(p.returncode == 0, f"fragments: exit 0 ({p.stderr.strip()[:300]})"):
-        total = json.load(open(os.path.join(logdir, "stats.json")))["total"]
+        frames += parts if i == 0 else parts[:-1]
+    total = run_frames(recontap, cfg, tmp, "frag", frames)
+    if total:
         frag = total["ip_fragments"]
         check(frag["fragments"] == 7 and frag["datagrams"] == 1 and frag["unfinished"] == 2 and total["responses"] == 1,
               f"fragments: 7 taken in, 1 datagram rebuilt and decoded, 2 unfinished ({frag}, responses "
@@ -169,21 +180,10 @@ def main():
 
     # Jumbo fragments (3.5 KB each): net_pcap hands each in chained mbufs, and
     # the fragment's data past the first segment must reach reassembly.
-    name = "jumbo.example"
-    answers = DNSRR(rrname=name, type="TXT", rdata="y" * 250)
-    for _ in range(24):
-        answers = answers / DNSRR(rrname=name, type="TXT", rdata="y" * 250)
-    r = IP(src=SERVER, dst="10.1.2.9", id=900) / UDP(sport=53, dport=31000) / DNS(
-        id=9, qr=1, qd=DNSQR(qname=name), an=answers)
-    parts = [Ether() / f for f in fragment(r, fragsize=3496)]
+    parts = fragment(big_response("jumbo.example", "10.1.2.9", 900, 31000, 25), fragsize=3496)
     check(len(parts) == 2 and len(parts[0]) > 3000, f"jumbo: 2 fragments over 3 KB ({[len(f) for f in parts]})")
-    for j, f in enumerate(parts):
-        f.time = BASE + j * 0.001
-    wrpcap(os.path.join(tmp, "jumbo.pcap"), parts)
-    logdir = os.path.join(tmp, "logs-jumbo")
-    p = run_recontap(recontap, ["-r", os.path.join(tmp, "jumbo.pcap"), "-c", cfg, "-l", logdir])
-    if check(p.returncode == 0, f"jumbo fragments: exit 0 ({p.stderr.strip()[:300]})"):
-        total = json.load(open(os.path.join(logdir, "stats.json")))["total"]
+    total = run_frames(recontap, cfg, tmp, "jumbo", parts)
+    if total:
         frag = total["ip_fragments"]
         check(frag["datagrams"] == 1 and frag["bad_fragment"] == 0 and total["responses"] == 1,
               f"jumbo fragments: the datagram rebuilt and decoded ({frag}, responses {total['responses']})")
