@@ -94,6 +94,20 @@ bool ControlServer::peer_allowed(int fd) const {
     return cred.uid == 0 || cred.uid == geteuid() || cred.gid == socket_gid_;
 }
 
+namespace {
+// Closes a client the daemon is done with; what it sent and the daemon did
+// not read is taken first (bounded), so the close does not fail a write the
+// peer still has in flight before it reads the reply ("too many clients").
+void close_client(int fd) {
+    shutdown(fd, SHUT_WR);
+    char sink[4096];
+    for (int reads = 0; reads < 64 && read(fd, sink, sizeof sink) > 0; ++reads) {
+    }
+    close(fd);
+}
+constexpr uint64_t kMaxDiscard = 4u << 20; // what an oversized request may still send before it is cut off
+} // namespace
+
 void ControlServer::accept_clients() {
     for (;;) {
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -109,10 +123,13 @@ void ControlServer::accept_clients() {
         }
         if (refusal) {
             [[maybe_unused]] ssize_t n = send(fd, refusal, std::strlen(refusal), MSG_NOSIGNAL | MSG_DONTWAIT);
-            close(fd);
+            close_client(fd);
             continue;
         }
-        clients_.push_back(Client{fd, {}, {}, false, 0, shm::monotonic_ns()});
+        Client c;
+        c.fd = fd;
+        c.last_heard_ns = shm::monotonic_ns();
+        clients_.push_back(std::move(c));
     }
 }
 
@@ -129,6 +146,9 @@ void ControlServer::queue(Client& c, const json& reply) {
 void ControlServer::answer_line(Client& c, std::string_view line, const Handler& handler) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return;
+    // Only a request keeps a client from being idle: empty lines every
+    // minute would otherwise hold one of the kMaxClients slots for good.
+    c.last_heard_ns = shm::monotonic_ns();
     ++counters_.requests;
     json reply;
     json request = json::parse(line, nullptr, false);
@@ -158,7 +178,11 @@ void ControlServer::read_from(Client& c, const Handler& handler) {
             c.closing = true;
             break;
         }
-        c.last_heard_ns = shm::monotonic_ns();
+        if (c.discarding) {
+            c.discarded += uint64_t(n);
+            if (c.discarded > kMaxDiscard) c.closing = true;
+            continue;
+        }
         c.in.append(chunk, std::size_t(n));
         std::size_t start = 0;
         for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1)
@@ -170,7 +194,7 @@ void ControlServer::read_from(Client& c, const Handler& handler) {
             ++counters_.bad_requests;
             queue(c, error_reply("request line longer than " + std::to_string(kMaxRequestLine) + " bytes"));
             c.in.clear();
-            c.closing = true;
+            c.discarding = true; // closed at its EOF (or past kMaxDiscard, or when idle)
             break;
         }
         if (c.closing) break;
@@ -198,6 +222,10 @@ void ControlServer::write_to(Client& c) {
         }
         c.out.erase(0, std::size_t(n));
         c.blocked_since_ns = 0;
+    }
+    if (c.discarding && !c.said_all) { // a peer reading to EOF gets it after the error
+        shutdown(c.fd, SHUT_WR);
+        c.said_all = true;
     }
 }
 
@@ -234,7 +262,7 @@ bool ControlServer::poll_once(int timeout_ms, const Handler& handler, int wake_f
     close_idle(shm::monotonic_ns());
     for (std::size_t i = 0; i < clients_.size();) {
         if (clients_[i].closing && clients_[i].out.empty()) {
-            close(clients_[i].fd);
+            close_client(clients_[i].fd);
             clients_[i] = std::move(clients_.back());
             clients_.pop_back();
         } else {

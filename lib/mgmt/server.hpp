@@ -64,7 +64,13 @@ private:
         std::string in, out;
         bool closing = false;  // close once out is flushed
         uint64_t blocked_since_ns = 0; // monotonic time output first could not be sent; 0 = flowing
-        uint64_t last_heard_ns = 0;    // monotonic time of its last byte (or of the connection)
+        uint64_t last_heard_ns = 0;    // monotonic time of its last request (or of the connection)
+        // Refused for an oversized line: what it still sends is read and
+        // dropped (up to kMaxDiscard) so its write completes and it can read
+        // the error; closed at its EOF.
+        bool discarding = false;
+        bool said_all = false; // its error written and the daemon's side shut: the peer sees EOF
+        uint64_t discarded = 0;
     };
 
     void accept_clients();

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 using namespace recontap::mgmt;
 using nlohmann::json;
@@ -104,8 +105,14 @@ TEST(Server, OversizedLineIsRefusedAndTheClientClosed) {
     }
     EXPECT_EQ(json::parse(reply)["error"], "request line longer than 65536 bytes");
     EXPECT_EQ(f.server.counters().oversized_requests, 1u);
+    // The rest of its line is read and dropped until it closes its side.
+    send(fd, big.data(), 4096, MSG_DONTWAIT | MSG_NOSIGNAL);
+    for (int i = 0; i < 10; ++i) f.server.poll_once(5, f.handler);
+    EXPECT_EQ(f.server.clients(), 1u);
+    shutdown(fd, SHUT_WR);
     for (int i = 0; i < 10; ++i) f.server.poll_once(5, f.handler);
     EXPECT_EQ(f.server.clients(), 0u);
+    EXPECT_EQ(f.server.counters().requests, 1u); // the dropped bytes were no second request
     close(fd);
 }
 
@@ -178,4 +185,44 @@ TEST(Server, ClosesIdleClientsSoForgottenConnectionsDoNotLockOperatorsOut) {
     EXPECT_EQ(f.server.clients(), 1u);
     close(silent);
     close(busy);
+}
+
+// A client that writes an oversized line with one blocking send and only
+// then reads: the daemon refuses it after 64 KiB, and must take in what is
+// still coming before it closes, or the send fails (EPIPE) and a client like
+// Python's sendall never reads the error.
+TEST(Server, OversizedLineSentWholeStillGetsItsError) {
+    Fixture f;
+    int fd = f.connect_client();
+    int small = 16 * 1024; // the send blocks until the daemon reads
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    std::string big(2 * kMaxRequestLine, 'x');
+    ssize_t sent = -1;
+    std::thread writer([&] { sent = send(fd, big.data(), big.size(), MSG_NOSIGNAL); });
+    for (int i = 0; i < 200 && (f.server.clients() > 0 || i < 5); ++i) f.server.poll_once(5, f.handler);
+    writer.join();
+    EXPECT_EQ(sent, ssize_t(big.size())) << std::strerror(errno);
+    std::string reply;
+    char buf[512];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;) reply.append(buf, std::size_t(n));
+    ASSERT_FALSE(reply.empty());
+    EXPECT_EQ(json::parse(reply)["error"], "request line longer than 65536 bytes");
+    close(fd);
+}
+
+// Empty lines are not requests: they do not keep a client from being idle.
+TEST(Server, EmptyLinesDoNotKeepAClientAlive) {
+    Fixture f(200'000'000ull); // 200 ms
+    int fd = f.connect_client();
+    bool closed = false;
+    for (int i = 0; i < 40 && !closed; ++i) {
+        send(fd, "\n", 1, MSG_NOSIGNAL);
+        f.server.poll_once(10, f.handler);
+        char buf[64];
+        closed = recv(fd, buf, sizeof buf, MSG_DONTWAIT) == 0;
+        usleep(20'000);
+    }
+    EXPECT_TRUE(closed) << "a client sending only empty lines was never closed";
+    EXPECT_EQ(f.server.counters().idle_clients_closed, 1u);
+    close(fd);
 }
