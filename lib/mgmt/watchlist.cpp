@@ -147,6 +147,14 @@ bool Watchlist::load(std::string& why) {
             why = where + problem;
             return false;
         }
+        // One entry a network, as add() keeps it: a second would shadow the
+        // first's note and be listed twice.
+        auto same = std::find_if(entries.begin(), entries.end(), [&](const WatchEntry& x) { return x.net == e.net; });
+        if (same != entries.end()) {
+            why = where + cidr_text(e.net) + " is already entry " + std::to_string(same - entries.begin() + 1) +
+                  " (keep one)";
+            return false;
+        }
         entries.push_back(std::move(e));
     }
     if (entries.size() > kMaxWatchlistEntries) {

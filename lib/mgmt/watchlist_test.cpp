@@ -154,6 +154,9 @@ TEST(Watchlist, UnreadableOrDamagedFilesAreRefusedWithTheReason) {
     std::ofstream(path) << R"({"watchlist": [{"net": "10.0.0.1", "added": null}]})";
     EXPECT_FALSE(Watchlist(path).load(why));
     EXPECT_EQ(why, path + ": entry 1: \"added\" must be a string");
+    std::ofstream(path) << R"({"watchlist": [{"net": "10.0.0.0/8"}, {"net": "10.0.0.9"}, {"net": "10.0.0.0/8"}]})";
+    EXPECT_FALSE(Watchlist(path).load(why));
+    EXPECT_EQ(why, path + ": entry 3: 10.0.0.0/8 is already entry 1 (keep one)");
     EXPECT_FALSE(Watchlist(dir.path).load(why)); // a folder
     EXPECT_EQ(why, dir.path + ": cannot read: Is a directory");
 }
