@@ -6,11 +6,13 @@
 #include "dataplane/daemon_link.hpp"
 #include "dataplane/intake.hpp"
 #include "dataplane/live_settings.hpp"
+#include "dataplane/memory_budget.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/stats_json.hpp"
 #include "dataplane/steer.hpp"
 #include "dataplane/worker.hpp"
 #include "rules/rules.hpp"
+#include "state/client_state.hpp"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -168,7 +170,6 @@ int run(const RunOptions& opts) {
 
     shm::Region region;
     try {
-        region = shm::Region::create(s.shm_name, n_workers);
         EalOptions eal;
         eal.lcores = n_workers + 1;
         // Each port's pool: mbufs, and 1024 a receive queue (one a worker, or what a vdev was given);
@@ -176,6 +177,11 @@ int run(const RunOptions& opts) {
         const uint64_t port_mbufs = mbufs + 1024ull * std::max(n_workers, 4u);
         const std::size_t n_ports = opts.capture.empty() ? s.cfg.ports.size() : 1;
         eal.memory_mb = unsigned(std::max<uint64_t>(eal.memory_mb, 256 + n_ports * port_mbufs * 3072 / (1u << 20)));
+        const MemoryNeed need{uint64_t(eal.memory_mb) << 20,
+                              uint64_t(n_workers) * s.cfg.dataplane.clients_per_worker * sizeof(state::ClientState)};
+        if (std::string why = memory_shortfall(need, available_memory_bytes()); !why.empty())
+            throw std::runtime_error(why);
+        region = shm::Region::create(s.shm_name, n_workers);
         eal.file_prefix = "recontap-" + std::to_string(getpid());
         if (!opts.capture.empty()) {
             eal.vdevs.push_back("net_pcap0,rx_pcap=" + opts.capture);

@@ -210,6 +210,14 @@ def main():
               f"{name}: exit 2 with FILE:LINE:COL ({p.returncode}: {p.stderr.strip()})")
     p = run_recontap(recontap, ["--workers", "0", "-r", os.path.join(tmp, "e2e.pcap")])
     check(p.returncode == 2, f"--workers 0: exit 2 ({p.stderr.strip()})")
+    # Settings that need more memory than there is: refused up front with the
+    # figures (64 workers x 16M clients x 320 B = 320 GiB), not OOM-killed.
+    huge = os.path.join(tmp, "huge.toml")
+    with open(huge, "w") as f:
+        f.write("[dataplane]\nworkers = 64\nclients_per_worker = 16777216\n")
+    p = run_recontap(recontap, ["-r", os.path.join(tmp, "frag.pcap"), "-c", huge, "-l", os.path.join(tmp, "huge")])
+    check(p.returncode == 2 and "these settings need about" in p.stderr and "327680 MiB of client tables" in p.stderr,
+          f"settings beyond memory: exit 2 with the figures ({p.returncode}: {p.stderr.strip()[-300:]})")
     for flag in ("-c", "-r", "-l"):
         p = run_recontap(recontap, [flag, ""])
         check(p.returncode == 2 and f"-{flag[1]} needs a path, not an empty string" in p.stderr,
