@@ -7,9 +7,11 @@
 
 #include "config/text_file.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <span>
+#include <vector>
 
 namespace recontap::config {
 
@@ -21,6 +23,33 @@ struct Ctx {
     std::string_view table;
     std::string_view key;
 };
+
+// Edits (insert, delete, replace one character) from a to b.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// " (did you mean \"internal_zones\"?)" for a key a known one is within two
+// edits of (three for a key of 10 or more: "bulk_query"); "" otherwise.
+template <typename Known>
+std::string did_you_mean(std::string_view key, const Known& known) {
+    std::string_view best;
+    std::size_t best_distance = key.size() >= 10 ? 4 : 3;
+    for (const auto& k : known)
+        if (std::size_t d = edit_distance(key, k.key); d < best_distance) best = k.key, best_distance = d;
+    return best.empty() ? "" : " (did you mean \"" + std::string(best) + "\"?)";
+}
 
 [[noreturn]] void fail_at(const std::string& file, const toml::source_region& at, std::string_view msg) {
     throw ConfigError(file + ":" + std::to_string(at.begin.line) + ":" + std::to_string(at.begin.column) +
@@ -259,7 +288,9 @@ void read_table(const std::string& file, std::string_view name, const toml::tabl
         const Field<Target>* field = nullptr;
         for (const auto& f : fields)
             if (f.key == key.str()) field = &f;
-        if (!field) fail_at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in [" + std::string(name) + "]");
+        if (!field)
+            fail_at(file, key.source(), "unknown key \"" + std::string(key.str()) + "\" in [" + std::string(name) + "]" +
+                                            did_you_mean(key.str(), fields));
         field->read(Ctx{file, name, field->key}, value, out);
     }
 }

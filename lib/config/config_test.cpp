@@ -215,6 +215,10 @@ TEST(ConfigParse, AbsentKeysKeepDefaults) {
 
 TEST(ConfigErrors, ExactMessages) {
     EXPECT_EQ(error_of("[site]\nfoo = 1\n"), "t.toml:2:1: unknown key \"foo\" in [site]");
+    EXPECT_EQ(error_of("[site]\ninternal_zone = [\"corp.example\"]\n"),
+              "t.toml:2:1: unknown key \"internal_zone\" in [site] (did you mean \"internal_zones\"?)");
+    EXPECT_EQ(error_of("[detectors]\nbulk_query = 5\n"),
+              "t.toml:2:1: unknown key \"bulk_query\" in [detectors] (did you mean \"bulk_queries\"?)");
     EXPECT_EQ(error_of("[sight]\n"), "t.toml:1:2: unknown table or key \"sight\"");
     EXPECT_EQ(error_of("[dataplane]\nworkers = \"4\"\n"),
               "t.toml:2:11: [dataplane] workers: expected an integer, got a string");
