@@ -108,6 +108,7 @@ TEST(Detect, NxdNeedsCountAndRatio) {
     ASSERT_EQ(h.sink.count(shm::Detector::NXD), 1);
     EXPECT_EQ(h.sink.evidence(shm::Detector::NXD, "failures"), 50u);
     EXPECT_EQ(h.sink.got.back().rcode, 3u); // fired by the NXDOMAIN reply
+    EXPECT_STREQ(h.sink.got.back().detail, "NXDOMAIN");
 }
 
 TEST(Detect, NxdQuietWhenMostAnswersSucceed) {
@@ -156,6 +157,7 @@ TEST(Detect, SensCountsDistinctNamesAndFlagsInternalZone) {
     h.message(1002 * kSec, "jenkins.corp.example", 1, false);
     ASSERT_EQ(h.sink.count(shm::Detector::SENS), 1);
     EXPECT_TRUE(h.sink.got[0].flags & shm::kFlagInternalZone);
+    EXPECT_STREQ(h.sink.got[0].detail, "jenkins"); // the rule the firing name hit
 }
 
 TEST(Detect, RareFiresPerKind) {

@@ -19,7 +19,7 @@ enum MisconfKind : unsigned { misconf_transfer, misconf_open_recursion, misconf_
 void detect_bulk(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_nxd(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_pdns(const Observation& o, state::ClientState& c, Emitter& e, const rules::RuleSet& rules);
-void detect_sens(const Observation& o, state::ClientState& c, Emitter& e);
+void detect_sens(const Observation& o, state::ClientState& c, Emitter& e, const rules::RuleSet& rules);
 void detect_rare(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_enum(const Observation& o, state::ClientState& c, Emitter& e);
 void detect_ext(const Observation& o, state::ClientState& c, Emitter& e);

@@ -126,7 +126,7 @@ void Engine::observe(uint64_t ts_ns, const dns::PacketView& pkt, const dns::DnsM
     detect_bulk(o, c, emitter_);
     detect_nxd(o, c, emitter_);
     detect_pdns(o, c, emitter_, *rules_);
-    detect_sens(o, c, emitter_);
+    detect_sens(o, c, emitter_, *rules_);
     detect_rare(o, c, emitter_);
     detect_enum(o, c, emitter_);
     detect_ext(o, c, emitter_);

@@ -6,7 +6,7 @@
 
 namespace recontap::detect {
 
-void detect_sens(const Observation& o, state::ClientState& c, Emitter& e) {
+void detect_sens(const Observation& o, state::ClientState& c, Emitter& e, const rules::RuleSet& rules) {
     if (!o.is_query() || o.name().allowed_domain || !(o.match.categories & (1u << unsigned(rules::Category::sensitive))))
         return;
     uint32_t h = uint32_t(o.name().name_hash); // hash_name_caseless(qname), with the cached verdict
@@ -18,7 +18,10 @@ void detect_sens(const Observation& o, state::ClientState& c, Emitter& e) {
     const auto& t = e.thresholds();
     uint32_t need = o.name().internal_zone >= 0 ? t.sens_hits_internal : t.sens_hits;
     if (c.sens_hits < need) return;
-    e.fire(shm::Detector::SENS, o, c, {{"distinct_sensitive_names", c.sens_hits}, {"threshold", need}});
+    // The detail names the sensitive rule this name hit ("jenkins"), as
+    // PDNS names its provider: what an analyst scans a list of alerts for.
+    e.fire(shm::Detector::SENS, o, c, {{"distinct_sensitive_names", c.sens_hits}, {"threshold", need}},
+           rules.rule(o.match.sens_rule).text.c_str());
 }
 
 } // namespace recontap::detect
