@@ -36,7 +36,10 @@ void render_rules_reload(json r, std::ostream& out) {
 
 void render_thresholds(json r, std::ostream& out) {
     json owned = r["applied_by_recontapd"];
-    out << "[detectors]  (thresholds generation " << text(r["generation"]) << ")\n";
+    if (r.contains("dataplane_error"))
+        out << "[detectors]  recontapd's only; the data plane's are unknown: " << text(r["dataplane_error"]) << "\n";
+    else
+        out << "[detectors]  (thresholds generation " << text(r["generation"]) << ")\n";
     for (auto it = r["thresholds"].begin(); it != r["thresholds"].end(); ++it) {
         bool daemon = std::find(owned.begin(), owned.end(), it.key()) != owned.end();
         std::string key = it.key();

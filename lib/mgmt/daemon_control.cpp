@@ -97,7 +97,11 @@ json Daemon::handle_control(const std::string& cmd, const json& request) {
     if (cmd == "thresholds-set") return thresholds_set(request);
     // thresholds: the data plane's values, then the ones recontapd applies.
     json reply = ask_dataplane("thresholds", json::object(), kQuickReplyMs);
-    if (!reply.value("ok", false)) return reply;
+    if (!reply.value("ok", false)) {
+        // recontapd's own thresholds stand without a data plane: show them,
+        // and why the workers' are not there.
+        reply = {{"ok", true}, {"dataplane_error", reply.value("error", std::string("no reply"))}};
+    }
     if (!reply.contains("thresholds") || !reply["thresholds"].is_object()) reply["thresholds"] = json::object();
     json owned = json::array();
     for (const auto& [k, v] : config::threshold_values(options_.detectors))

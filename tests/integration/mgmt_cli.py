@@ -119,6 +119,12 @@ with Env("cli") as env:
     r = env.ctl("rules", "reload")
     equal((r.returncode, r.stderr.strip()), (1, "recontapctl: recontapd: data plane not attached: data plane stopped"),
           "reload with no data plane")
+    # Thresholds with no data plane: recontapd's own, and why the rest are missing.
+    t = env.ctl_json("thresholds")
+    check("not attached" in t.get("dataplane_error", "") and "suppress_s" in t["thresholds"] and
+          "bulk_queries" not in t["thresholds"], f"thresholds without a data plane: recontapd's only ({t})")
+    out = env.ctl("thresholds").stdout
+    check("recontapd's only; the data plane's are unknown: data plane not attached" in out and "suppress_s" in out, out)
 
 # recontapd's own errors: usage and configuration -> exit 2 with one line.
 with Env("daemon-errors") as env:
