@@ -79,7 +79,7 @@ json Daemon::handle_control(const std::string& cmd, const json& request) {
         auto name = request.find("name");
         if (name == request.end() || !name->is_string()) return error_reply("rules-test needs a string \"name\"");
         const std::string& n = name->get_ref<const std::string&>();
-        if (n.empty() || n.size() > kMaxName + 1)
+        if (n.empty() || n.size() > kMaxName + (n.back() == '.' ? 1 : 0)) // the root dot is not counted
             return error_reply("a name is 1 to " + std::to_string(kMaxName) + " characters, got " +
                                std::to_string(n.size()));
         json reply = ask_dataplane("rules-test", {{"name", n}}, kQuickReplyMs);

@@ -193,6 +193,10 @@ class Steps:
     def bad_requests(self):
         rc, _, err = self.run("rules", "test", "a" * 300)
         self.check(rc == 1 and "a name is 1 to 253 characters" in err, f"over-long name: {err.strip()}")
+        rc, _, err = self.run("rules", "test", ("a" * 62 + ".") * 4 + "ab")  # 254 characters, no root dot
+        self.check(rc == 1 and "got 254" in err, f"254 characters refused by recontapd itself: {err.strip()}")
+        rc, _, err = self.run("rules", "test", ("a" * 62 + ".") * 4 + "a.")  # 253 and the root dot
+        self.check(rc == 0, f"253 characters and a root dot: answered ({err.strip()})")
         r = self.raw(json.dumps({"cmd": "rules-test", "name": "\u0001" * 200}))
         self.check(not r["ok"] and "too long for a control message" in r["error"], f"escaped name too long: {r['error']}")
         r = self.raw('{"cmd":"rules-test"}')
