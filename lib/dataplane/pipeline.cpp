@@ -5,6 +5,7 @@
 #include "dataplane/control.hpp"
 #include "dataplane/daemon_link.hpp"
 #include "dataplane/intake.hpp"
+#include "dataplane/leftovers.hpp"
 #include "dataplane/live_settings.hpp"
 #include "dataplane/memory_budget.hpp"
 #include "dataplane/port.hpp"
@@ -151,6 +152,8 @@ void announce_live(const Setup& s) {
 int run(const RunOptions& opts) {
     Setup s;
     if (!prepare(opts, s)) return 2;
+    for (const std::string& path : remove_dead_run_leftovers("/dev/shm", dpdk_runtime_root()))
+        std::fprintf(stderr, "recontap: removed %s, left by a run that was killed\n", path.c_str());
     const unsigned n_workers = s.cfg.dataplane.workers;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);

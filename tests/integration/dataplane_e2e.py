@@ -210,6 +210,19 @@ def main():
               f"{name}: exit 2 with FILE:LINE:COL ({p.returncode}: {p.stderr.strip()})")
     p = run_recontap(recontap, ["--workers", "0", "-r", os.path.join(tmp, "e2e.pcap")])
     check(p.returncode == 2, f"--workers 0: exit 2 ({p.stderr.strip()})")
+    # What a run killed before it could clean up left (its shared memory, its
+    # DPDK runtime folder) is removed by the next run, and said so.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dpdk_root = "/var/run/dpdk" if os.geteuid() == 0 else os.path.join(os.environ.get("XDG_RUNTIME_DIR") or "/tmp", "dpdk")
+    left = [f"/dev/shm/recontap-run-{gone.pid}", os.path.join(dpdk_root, f"recontap-{gone.pid}")]
+    open(left[0], "w").close()
+    os.makedirs(left[1], exist_ok=True)
+    p = run_recontap(recontap, ["-r", os.path.join(tmp, "frag.pcap"), "-c", cfg, "-l", os.path.join(tmp, "sweep")])
+    check(p.returncode == 0 and not any(os.path.exists(x) for x in left) and
+          all(f"removed {x}, left by a run that was killed" in p.stderr for x in left),
+          f"leftovers of a killed run removed ({p.returncode}: {[x for x in left if os.path.exists(x)]})")
+
     # Settings that need more memory than there is: refused up front with the
     # figures (64 workers x 16M clients x 320 B = 320 GiB), not OOM-killed.
     huge = os.path.join(tmp, "huge.toml")
