@@ -113,8 +113,9 @@ void print_stats(const MessageExtractor& ex, const std::array<uint64_t, kMalform
                                        malformed_name(Malformed(i)).data(), by_reason[i]);
     const auto& t = ex.tcp_counters();
     std::fprintf(stderr, "tcp.messages\t%lu\ntcp.truncated\t%lu\ntcp.seq_gaps\t%lu\ntcp.bad_length\t%lu\n"
-                         "tcp.flows_evicted\t%lu\ntcp.no_payload\t%lu\n", t.messages, t.messages_truncated, t.seq_gaps,
-                 t.bad_length, t.flows_evicted, t.no_payload);
+                         "tcp.flows_evicted\t%lu\ntcp.no_payload\t%lu\ntcp.unfinished\t%zu\n", t.messages,
+                 t.messages_truncated, t.seq_gaps, t.bad_length, t.flows_evicted, t.no_payload,
+                 ex.tcp_partial_messages());
     const auto& f = ex.ip_counters();
     std::fprintf(stderr, "ip.fragments\t%lu\nip.datagrams\t%lu\nip.too_big\t%lu\nip.evicted\t%lu\n",
                  f.fragments, f.datagrams, f.too_big, f.evicted);

@@ -42,6 +42,8 @@ nlohmann::json stats_document(const shm::Region& region, const RunTotals& totals
                                              totals.reassembly.too_big + totals.reassembly.bad_fragment;
     total["drops"]["port_missed"] = totals.port_missed;
     total["drops"]["undelivered_detections"] = totals.undelivered;
+    // At the end of a run a TCP message still partial will not complete.
+    total["drops"]["tcp_messages_unfinished"] = sum.tcp_partial;
     return {
         {"capture", totals.capture},
         {"workers_n", h.n_workers},

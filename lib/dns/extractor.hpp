@@ -50,6 +50,7 @@ public:
 
     const ExtractorCounters& counters() const { return counters_; }
     const TcpReassemblyCounters& tcp_counters() const { return tcp_.counters(); }
+    std::size_t tcp_partial_messages() const { return tcp_.partial_messages(); }
     IpReassemblyCounters ip_counters() const { return ip_.counters(); }
     const DnsPorts& ports() const { return ports_; }
 

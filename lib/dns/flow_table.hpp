@@ -95,8 +95,12 @@ public:
     void release(Slot& s) { s.used = false; }
 
     std::size_t active() const {
+        return count_used_if([](const Slot&) { return true; });
+    }
+    template <class Pred>
+    std::size_t count_used_if(Pred pred) const {
         std::size_t n = 0;
-        for (std::size_t i = 0; i <= mask_; ++i) n += slots_[i].used;
+        for (std::size_t i = 0; i <= mask_; ++i) n += slots_[i].used && pred(slots_[i]);
         return n;
     }
 

@@ -134,7 +134,9 @@ TEST(IpReassembly, Ipv6DestinationOptionsAfterTheFragmentHeader) {
         Malformed m = decode_packet(frame, LinkType::raw, pv);
         ASSERT_EQ(m, i == 0 ? Malformed::none : Malformed::ip_fragment_non_first);
         EXPECT_EQ(pv.ip_proto, 60); // every fragment keyed alike: the header after the Fragment header
-        if (i == 0) EXPECT_EQ(pv.dport, 53); // the first fragment's ports, past its options
+        if (i == 0) {
+            EXPECT_EQ(pv.dport, 53); // the first fragment's ports, past its options
+        }
         reasm.feed(pv, 1, [&](Malformed v, const PacketView& whole) {
             EXPECT_EQ(v, Malformed::none);
             EXPECT_EQ(whole.ip_proto, 17);

@@ -57,6 +57,10 @@ public:
 
     const TcpReassemblyCounters& counters() const { return counters_; }
     std::size_t active_flows() const { return table_.active(); }
+    // Messages begun and not yet whole (at the end of input: never to be).
+    std::size_t partial_messages() const {
+        return table_.count_used_if([](const Flow& f) { return f.consumed > 0; });
+    }
 
 private:
     struct Flow {

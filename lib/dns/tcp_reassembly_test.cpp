@@ -153,7 +153,9 @@ TEST(TcpReassembly, MessageCutByFinOrNewSynIsCounted) {
     Bytes head(whole.begin(), whole.begin() + 12);
     h.segment({}, 99, kSyn);
     h.segment(head, 100);
+    EXPECT_EQ(h.reasm.partial_messages(), 1u); // begun, not whole
     h.segment({}, 100 + uint32_t(head.size()), kFin | kAck);
+    EXPECT_EQ(h.reasm.partial_messages(), 0u);
     EXPECT_TRUE(h.got.empty());
     EXPECT_EQ(h.reasm.counters().messages_cut, 1u);
     h.segment({}, 499, kSyn); // the same 4-tuple again: a new connection

@@ -28,7 +28,7 @@ nlohmann::json worker_counters_json(const WorkerCountersData& d, uint64_t ring_d
         {"detections", d.detections},
         {"window_summaries", d.window_summaries},
         {"tcp", {{"messages", d.tcp_messages}, {"seq_gaps", d.tcp_seq_gaps}, {"truncated", d.tcp_messages_truncated},
-                 {"no_payload", d.tcp_no_payload}}},
+                 {"no_payload", d.tcp_no_payload}, {"partial", d.tcp_partial}}},
         {"drops", {{"event_ring", ring_drops}, {"client_evictions", d.clients_evicted},
                    {"tcp_flow_evictions", d.tcp_flows_evicted}}},
     };

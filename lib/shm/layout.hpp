@@ -170,6 +170,7 @@ struct WorkerCountersData {
     uint64_t dns_rejected;          // messages on DNS ports that failed to decode (also in malformed)
     uint64_t window_summaries;      // window-summary records pushed (site-wide SPIKE input)
     uint64_t tcp_no_payload;        // TCP segments on DNS ports without payload (handshake, ACK, FIN)
+    uint64_t tcp_partial;           // TCP messages begun, not yet whole (at the end of input: lost)
 };
 static_assert(dns::kMalformedCount <= 32);
 

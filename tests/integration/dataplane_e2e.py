@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from scapy.all import DNS, DNSQR, DNSRR, Ether, IP, UDP, fragment, wrpcap  # noqa: E402
+from scapy.all import DNS, DNSQR, DNSRR, Ether, IP, TCP, UDP, fragment, wrpcap  # noqa: E402
 
 BASE = 1_780_000_020.0  # on a 60 s window boundary
 SERVER = "10.0.0.53"
@@ -210,6 +210,21 @@ def main():
               f"{name}: exit 2 with FILE:LINE:COL ({p.returncode}: {p.stderr.strip()})")
     p = run_recontap(recontap, ["--workers", "0", "-r", os.path.join(tmp, "e2e.pcap")])
     check(p.returncode == 2, f"--workers 0: exit 2 ({p.stderr.strip()})")
+    # DNS over TCP: a message cut by FIN and one still partial when the capture
+    # ends are both counted, one malformed (tcp_message_cut), one dropped.
+    def tcp(sport, flags, seq, payload=b""):
+        return IP(src="10.1.2.3", dst=SERVER) / TCP(sport=sport, dport=53, flags=flags, seq=seq) / payload
+    framed = len(bytes(DNS(rd=1, qd=DNSQR(qname="tcp.example")))).to_bytes(2, "big") + bytes(
+        DNS(rd=1, qd=DNSQR(qname="tcp.example")))
+    frames = [tcp(41000, "S", 99), tcp(41000, "PA", 100, framed[:10]), tcp(41000, "FA", 110),
+              tcp(42000, "S", 99), tcp(42000, "PA", 100, framed[:10])]
+    total = run_frames(recontap, cfg, tmp, "tcp", frames)
+    if total:
+        check(total["malformed"]["tcp_message_cut"] == 1 and total["drops"]["tcp_messages_unfinished"] == 1 and
+              total["tcp"]["no_payload"] == 3,
+              f"tcp: 1 cut by FIN, 1 unfinished at the end, 3 without payload ({total['malformed']['tcp_message_cut']}, "
+              f"{total['drops']}, {total['tcp']})")
+
     # What a run killed before it could clean up left (its shared memory, its
     # DPDK runtime folder) is removed by the next run, and said so.
     gone = subprocess.Popen(["true"])
