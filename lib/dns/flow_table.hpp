@@ -61,8 +61,11 @@ public:
         return nullptr;
     }
 
-    // Finds key or claims a slot for it (the slot is reset to Slot{}).
-    Slot* find_or_claim(const FlowKey& key, uint64_t now, uint64_t idle_ns, SlotOutcome& outcome) {
+    // Finds key or claims a slot for it (the slot is reset to Slot{}). A slot
+    // taken from another key (evicted or expired) is shown to on_replace first.
+    template <class OnReplace = void (*)(const Slot&)>
+    Slot* find_or_claim(const FlowKey& key, uint64_t now, uint64_t idle_ns, SlotOutcome& outcome,
+                        OnReplace&& on_replace = [](const Slot&) {}) {
         std::size_t h = hash_key(key);
         Slot* free_slot = nullptr;
         Slot* oldest = nullptr;
@@ -84,6 +87,7 @@ public:
             chosen = oldest;
             outcome = now - oldest->last_ts > idle_ns && now >= oldest->last_ts ? SlotOutcome::reused_expired
                                                                                 : SlotOutcome::evicted;
+            on_replace(static_cast<const Slot&>(*oldest));
         }
         *chosen = Slot{};
         chosen->used = true;

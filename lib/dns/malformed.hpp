@@ -31,7 +31,7 @@ enum class Malformed : uint8_t {
     rr_truncated,          // resource record fixed part or RDATA runs past the end
     edns_bad_option,       // option length runs past the OPT RDATA
     tcp_bad_length,        // DNS-over-TCP length prefix of 0 or < 12
-    tcp_message_cut,       // DNS-over-TCP message cut short: FIN, RST or a new SYN before its last octet
+    tcp_message_cut,       // DNS-over-TCP message cut short: FIN, RST, a new SYN or idle expiry before its last octet
     count
 };
 

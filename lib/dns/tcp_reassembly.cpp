@@ -16,10 +16,15 @@ TcpReassembly::TcpReassembly(TcpReassemblyLimits limits)
 
 TcpReassembly::Flow* TcpReassembly::claim(const FlowKey& key, uint64_t ts_ns) {
     SlotOutcome outcome;
-    Flow* f = table_.find_or_claim(key, ts_ns, limits_.idle_timeout_ns, outcome);
+    bool had_partial = false;
+    Flow* f = table_.find_or_claim(key, ts_ns, limits_.idle_timeout_ns, outcome,
+                                   [&](const Flow& old) { had_partial = old.consumed > 0; });
     if (outcome == SlotOutcome::created) ++counters_.flows_created;
-    if (outcome == SlotOutcome::evicted) ++counters_.flows_created, ++counters_.flows_evicted;
-    if (outcome == SlotOutcome::reused_expired) ++counters_.flows_created, ++counters_.flows_expired;
+    if (outcome == SlotOutcome::evicted) ++counters_.flows_created, ++counters_.flows_evicted; // a drop already
+    if (outcome == SlotOutcome::reused_expired) {
+        ++counters_.flows_created, ++counters_.flows_expired;
+        if (had_partial) ++counters_.messages_cut; // idle past the timeout mid-message: it never finished
+    }
     return f;
 }
 

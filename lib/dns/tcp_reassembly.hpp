@@ -39,7 +39,8 @@ struct TcpReassemblyCounters {
     uint64_t seq_gaps = 0;           // missing bytes: partial message dropped, resync
     uint64_t retransmissions = 0;    // segments (or parts) already seen
     uint64_t bad_length = 0;         // length prefix < 12: rest of the segment dropped
-    uint64_t messages_cut = 0;       // FIN, RST or a new SYN while a message was partly read: dropped
+    uint64_t messages_cut = 0;       // FIN, RST, a new SYN, or the flow idle past the timeout (its slot
+                                     // reused) while a message was partly read: dropped
 };
 
 class TcpReassembly {

@@ -145,6 +145,20 @@ TEST(TcpReassembly, FullTableEvictsAndCounts) {
     EXPECT_TRUE(h.got.empty());
 }
 
+// A flow idle past the timeout mid-message loses that message when its slot
+// is reused: counted as cut, so no partial message leaves without a count.
+TEST(TcpReassembly, PartialMessageOfAnExpiredFlowIsCountedWhenItsSlotIsReused) {
+    Harness h(TcpReassemblyLimits{8, 64, 1'000'000'000ull}); // 8 flows, idle after 1 s
+    Bytes a = framed(q(1));
+    Bytes half(a.begin(), a.begin() + 5);
+    for (uint16_t port = 1000; port < 1008; ++port) h.segment(half, 1, kAck, port); // at 1 s
+    EXPECT_EQ(h.reasm.partial_messages(), 8u);
+    for (uint16_t port = 2000; port < 2100; ++port) h.segment(a, 1000, kAck, port); // at 1000 s, whole
+    EXPECT_EQ(h.got.size(), 100u);
+    EXPECT_EQ(h.reasm.partial_messages(), 0u);
+    EXPECT_EQ(h.reasm.counters().messages_cut, 8u);
+}
+
 // A message whose length prefix promised more than came before FIN (or RST,
 // or a new SYN on the same 4-tuple) is dropped and counted, not forgotten.
 TEST(TcpReassembly, MessageCutByFinOrNewSynIsCounted) {

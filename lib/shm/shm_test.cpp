@@ -72,8 +72,11 @@ TEST(Shm, RingPreservesOrderAcrossThreads) {
     });
     uint64_t expect = 1;
     DetectionRecord out{};
-    while (expect <= kCount)
-        if (ring.try_pop(out)) ASSERT_EQ(out.seq, expect++);
+    while (expect <= kCount) {
+        if (ring.try_pop(out)) {
+            ASSERT_EQ(out.seq, expect++);
+        }
+    }
     producer.join();
     EXPECT_EQ(ring.dropped.load(), 0u);
     Region::unlink(name);
@@ -94,7 +97,9 @@ TEST(Shm, SeqlockReaderSeesConsistentSnapshot) {
     });
     for (int i = 0; i < 10000; ++i) {
         WorkerCountersData d{};
-        if (c.read(d)) ASSERT_EQ(d.rx_packets, d.dns_queries);
+        if (c.read(d)) {
+            ASSERT_EQ(d.rx_packets, d.dns_queries);
+        }
     }
     stop = true;
     writer.join();
