@@ -320,6 +320,15 @@ TEST(ConfigPaths, RulePathsResolve) {
     std::ofstream(dir / "rules" / "mine.rules") << "example.com\n";
     c.source = (dir / "site.toml").string();
     EXPECT_EQ(resolve_rules_path(c, "rules/mine.rules"), (dir / "rules" / "mine.rules").string());
+    {
+        // A configuration named relative to the working folder still gives an absolute path.
+        const fs::path cwd = fs::current_path();
+        fs::current_path(dir);
+        Config relative;
+        relative.source = "site.toml";
+        EXPECT_EQ(resolve_rules_path(relative, "./rules/mine.rules"), (dir / "rules" / "mine.rules").string());
+        fs::current_path(cwd);
+    }
     // Not beside the file but shipped: the built-in data folder's copy.
     EXPECT_EQ(resolve_rules_path(c, c.rules.pdns), (fs::path(data_dir()) / c.rules.pdns).string());
     // Neither: the path beside the file, so the error names what was meant.

@@ -48,8 +48,10 @@ std::string resolve_rules_path(const Config& config, const std::string& path) {
     if (p.is_absolute()) return path;
     const fs::path built_in = fs::path(data_dir()) / p;
     if (config.source.empty()) return built_in.string();
-    const fs::path beside_config = fs::path(config.source).parent_path() / p;
+    // Absolute, whatever the working folder: `rules test` and error messages
+    // show a path that means the same from any shell (and to recontapd).
     std::error_code ec;
+    const fs::path beside_config = (fs::absolute(config.source, ec).parent_path() / p).lexically_normal();
     if (fs::exists(beside_config, ec) || !fs::exists(built_in, ec)) return beside_config.string();
     return built_in.string();
 }
