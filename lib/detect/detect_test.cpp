@@ -211,6 +211,21 @@ TEST(Detect, PtrSweepOfOne24ButNotScatteredPtrs) {
     EXPECT_EQ(scattered.sink.count(shm::Detector::RARE), 0);
 }
 
+// A target asked between pairs of noise names under ever-new domains
+// (a.xN, b.xN: as many names as the target had at first) tied with the noise
+// slot on every new domain and lost its slot each time: never detected.
+TEST(Detect, EnumTargetBetweenNoiseDomainsOfAsManyNamesKeepsItsSlot) {
+    Harness h;
+    for (int i = 0; i < 250; ++i) {
+        const uint64_t t = 1020 * kSec + uint64_t(i) * (kSec / 5); // one 60 s window: 1020-1080 s
+        h.message(t, "h" + std::to_string(i) + ".target-corp.com", 1, false);
+        h.message(t + 1, "a.example" + std::to_string(i) + ".com", 1, false);
+        h.message(t + 2, "b.example" + std::to_string(i) + ".com", 1, false);
+    }
+    ASSERT_EQ(h.sink.count(shm::Detector::ENUM), 1);
+    EXPECT_STREQ(h.sink.got[0].detail, "target-corp.com");
+}
+
 TEST(Detect, EnumCountsDistinctSubdomainsOfOneBase) {
     config::Config c;
     c.detectors.enum_distinct = 100;

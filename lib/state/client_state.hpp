@@ -25,7 +25,8 @@ struct ClientKey {
 };
 
 // Distinct names under one base domain (ENUM). Two slots per client: the
-// enumerated target keeps its slot while ordinary lookups churn the other.
+// enumerated target keeps its slot while ordinary lookups churn the other
+// (detect/enum.cpp says how a slot is chosen, and what that cannot stop).
 struct DomainSlot {
     uint32_t base_hash;     // low half of the base domain's hash (odd, so never 0), 0 = empty
     uint16_t names_set;     // bits set in names, counted as they are added (no popcount per name)
@@ -46,7 +47,7 @@ struct alignas(64) ClientState {
     uint16_t fired;          // bit per shm::Detector fired this window
     uint16_t rare_fired;     // bit per detect::RareKind fired this window
     uint16_t misconf_fired;  // bit per detect::MisconfKind fired this window
-    uint8_t pad0;
+    uint8_t enum_recent;     // ENUM: the domains[] slot a name last went to
     uint64_t window_start_ns;
     uint64_t last_seen_ns;
     uint32_t queries;
