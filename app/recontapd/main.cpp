@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     options.watchlist_path = args.watchlist.empty() ? cfg.mgmt.watchlist_file : args.watchlist;
     options.once = args.once;
     options.detectors = cfg.detectors;
+    options.ipv6_client_prefix = cfg.dataplane.ipv6_client_prefix;
 
     int signal_fd = daemon_signal_fd();
     if (signal_fd < 0) {

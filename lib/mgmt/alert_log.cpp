@@ -1,6 +1,7 @@
 #include "mgmt/alert_log.hpp"
 
 #include "config/config.hpp"
+#include "mgmt/client_prefix.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -17,7 +18,7 @@ void AlertLog::add(const json& alert, uint64_t ts_ns) {
     // of anything: keep it out of the per-client tallies (top, blocklist).
     const json flags = alert.value(json::json_pointer("/alert/context/flags"), json::array());
     if (flags.is_array() && std::find(flags.begin(), flags.end(), "site_wide") != flags.end()) return;
-    std::string client = alert.value("src_ip", "");
+    const std::string client = client_of(alert.value("src_ip", ""), ipv6_prefix_);
     auto it = clients_.find(client);
     if (it == clients_.end()) {
         if (clients_.size() >= client_capacity_) {
@@ -96,7 +97,10 @@ json AlertLog::blocklist(int tier, uint64_t since_s) const {
         if (tier != 0 && t.highest_tier != tier) continue;
         if (since_s != 0 && newest_ns_ - t.last_ns > since_ns) continue;
         Row row{{}, &entry};
-        config::parse_ip(entry.first, row.addr); // as make_alert wrote it; unparsable sorts first
+        // As make_alert wrote it, or an IPv6 client's prefix; unparsable sorts first.
+        config::Cidr net;
+        if (config::parse_cidr(entry.first, net)) row.addr = net.addr;
+        else config::parse_ip(entry.first, row.addr);
         rows.push_back(row);
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {

@@ -13,8 +13,9 @@ namespace recontap::mgmt {
 
 class AlertLog {
 public:
-    AlertLog(std::size_t recent_capacity, std::size_t client_capacity)
-        : recent_capacity_(recent_capacity), client_capacity_(client_capacity) {}
+    // ipv6_prefix: an IPv6 client is tallied as its prefix ("fd00:0:0:66::/64").
+    AlertLog(std::size_t recent_capacity, std::size_t client_capacity, unsigned ipv6_prefix = 128)
+        : recent_capacity_(recent_capacity), client_capacity_(client_capacity), ipv6_prefix_(ipv6_prefix) {}
 
     // alert: an EVE alert object as written to eve.json; ts_ns its packet time.
     void add(const nlohmann::json& alert, uint64_t ts_ns);
@@ -44,6 +45,7 @@ private:
         std::string first_timestamp, last_timestamp;
     };
     std::size_t recent_capacity_, client_capacity_;
+    unsigned ipv6_prefix_;
     struct TimedAlert {
         uint64_t ts_ns;
         nlohmann::json alert;

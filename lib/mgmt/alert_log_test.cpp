@@ -61,6 +61,27 @@ TEST(AlertLog, TopRanksByTierThenCountThenAddress) {
     EXPECT_EQ(log.top(1).size(), 1u);
 }
 
+// IPv6 clients are tallied by prefix: one spraying host is one row in top
+// and one /64 in the blocklist (an ipset hash:net entry), not one per address.
+TEST(AlertLog, Ipv6ClientsAreTalliedByTheirPrefix) {
+    AlertLog log(10, 100, 64);
+    log.add(alert("fd00::66:1234:0:0:1", "ENUM", 1, "a"), 1);
+    log.add(alert("fd00::66:1234:0:0:2", "NXD", 1, "b"), 2);
+    log.add(alert("fd00::67:1:2:3:4", "NXD", 2, "c"), 3);
+    log.add(alert("10.0.0.1", "NXD", 1, "d"), 4);
+    json top = log.top(10);
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0]["client"], "fd00:0:0:67::/64"); // Tier 2 first
+    EXPECT_EQ(top[1]["client"], "fd00:0:0:66::/64");
+    EXPECT_EQ(top[1]["alerts"], 2);
+    json block = log.blocklist(0, 0);
+    ASSERT_EQ(block.size(), 3u);
+    EXPECT_EQ(block[0]["address"], "10.0.0.1"); // IPv4 first, then the prefixes in address order
+    EXPECT_EQ(block[1]["address"], "fd00:0:0:66::/64");
+    EXPECT_EQ(block[2]["address"], "fd00:0:0:67::/64");
+    EXPECT_EQ(log.recent(10)[0]["src_ip"], "fd00::66:1234:0:0:1"); // the alerts keep the address itself
+}
+
 TEST(AlertLog, ClientTableIsBoundedAndOverflowCounted) {
     AlertLog log(10, 2);
     log.add(alert("10.0.0.1", "NXD", 1, "a"), 0);

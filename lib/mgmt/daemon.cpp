@@ -15,9 +15,9 @@ Daemon::Daemon(DaemonOptions options, std::ostream& log)
     : options_(std::move(options)),
       log_(log),
       link_(options_.shm_name),
-      escalator_(options_.detectors, options_.escalation_clients),
+      escalator_(options_.detectors, options_.escalation_clients, options_.ipv6_client_prefix),
       site_spike_(options_.detectors),
-      alert_log_(options_.recent_alerts, options_.top_clients),
+      alert_log_(options_.recent_alerts, options_.top_clients, options_.ipv6_client_prefix),
       watchlist_(options_.watchlist_path) {}
 
 bool Daemon::start(std::string& why) {

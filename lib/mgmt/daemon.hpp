@@ -41,6 +41,7 @@ struct DaemonOptions {
     std::size_t escalation_clients = 65536;
     std::size_t recent_alerts = 1000;
     std::size_t top_clients = 65536;
+    unsigned ipv6_client_prefix = 64; // [dataplane] ipv6_client_prefix: one IPv6 client is this prefix
 };
 
 struct DeliveryCounters {

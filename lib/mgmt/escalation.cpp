@@ -1,5 +1,7 @@
 #include "mgmt/escalation.hpp"
 
+#include "mgmt/client_prefix.hpp"
+
 #include <cstring>
 #include <limits>
 
@@ -30,7 +32,7 @@ const char* fixed_tier2_reason(const shm::DetectionRecord& r) {
 // A site-wide detection is about no one client: its own key (family 0xff
 // never occurs), so it neither suppresses nor correlates with the busiest
 // client's own detections.
-ClientKey ClientKey::of(const shm::DetectionRecord& r) {
+ClientKey ClientKey::of(const shm::DetectionRecord& r, unsigned ipv6_prefix) {
     ClientKey k;
     if (r.flags & shm::kFlagSiteWide) {
         k.bytes[0] = 0xff;
@@ -38,6 +40,7 @@ ClientKey ClientKey::of(const shm::DetectionRecord& r) {
     }
     k.bytes[0] = r.client_family;
     std::memcpy(k.bytes.data() + 1, r.client, 16);
+    if (r.client_family == 6) mask_to_prefix(k.bytes.data() + 1, ipv6_prefix);
     return k;
 }
 
@@ -47,10 +50,10 @@ std::size_t ClientKeyHash::operator()(const ClientKey& k) const {
     return static_cast<std::size_t>(h);
 }
 
-Escalator::Escalator(const config::Detectors& thresholds, std::size_t capacity)
+Escalator::Escalator(const config::Detectors& thresholds, std::size_t capacity, unsigned ipv6_prefix)
     : correlation_ns_(uint64_t(thresholds.correlation_window_s) * 1'000'000'000ull),
       suppress_ns_(uint64_t(thresholds.suppress_s) * 1'000'000'000ull),
-      capacity_(capacity == 0 ? 1 : capacity) {
+      capacity_(capacity == 0 ? 1 : capacity), ipv6_prefix_(ipv6_prefix) {
     clients_.reserve(capacity_);
 }
 
@@ -105,7 +108,7 @@ Decision Escalator::decide(const shm::DetectionRecord& r, const config::IntelEnt
         ++counters_.invalid_detector;
         return d; // not emitted: nothing known to say about it
     }
-    ClientState& c = touch(ClientKey::of(r));
+    ClientState& c = touch(ClientKey::of(r, ipv6_prefix_));
 
     const char* reason = fixed_tier2_reason(r);
     if (find_correlation(c, r, d)) {

@@ -13,10 +13,11 @@
 
 namespace recontap::mgmt {
 
-// Client identity as the data plane reported it (family + 16 address bytes).
+// Client identity: family + 16 address bytes, an IPv6 address masked to
+// the client prefix (client_prefix.hpp).
 struct ClientKey {
     std::array<uint8_t, 17> bytes{};
-    static ClientKey of(const shm::DetectionRecord& r);
+    static ClientKey of(const shm::DetectionRecord& r, unsigned ipv6_prefix = 128);
     bool operator==(const ClientKey&) const = default;
 };
 struct ClientKeyHash {
@@ -51,7 +52,8 @@ struct EscalationCounters {
 class Escalator {
 public:
     // capacity: clients remembered; the least recently seen is evicted.
-    Escalator(const config::Detectors& thresholds, std::size_t capacity);
+    // ipv6_prefix: an IPv6 client is its address masked to this prefix.
+    Escalator(const config::Detectors& thresholds, std::size_t capacity, unsigned ipv6_prefix = 128);
 
     // watch: the watchlist entry the record's client falls in, or nullptr.
     Decision decide(const shm::DetectionRecord& r, const config::IntelEntry* watch = nullptr);
@@ -81,6 +83,7 @@ private:
     uint64_t correlation_ns_;
     uint64_t suppress_ns_;
     std::size_t capacity_;
+    unsigned ipv6_prefix_;
     std::list<ClientKey> lru_; // front = most recent
     std::unordered_map<ClientKey, ClientState, ClientKeyHash> clients_;
     EscalationCounters counters_;

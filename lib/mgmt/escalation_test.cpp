@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <string>
 
 using namespace recontap;
@@ -53,6 +55,25 @@ TEST(Escalation, RepeatsAreSuppressedAndCountedUntilThePeriodEnds) {
     EXPECT_FALSE(next.emit);
     EXPECT_EQ(e.counters().suppressed, 6u);
     EXPECT_EQ(e.counters().emitted, 4u);
+}
+
+// A host spraying its /64 (massdns over IPv6) is one client: its repeats are
+// suppressed whatever address each came from; another /64 is another client.
+TEST(Escalation, AnIpv6ClientIsItsPrefix) {
+    auto v6 = [](uint8_t net, uint8_t host, uint64_t t) {
+        shm::DetectionRecord r = record(Detector::ENUM, 1, t);
+        const uint8_t a[16] = {0xfd, 0, 0, 0, 0, 0, 0, net, 0x12, 0x34, 0, 0, 0, 0, 0, host};
+        std::memcpy(r.client, a, 16);
+        r.client_family = 6;
+        return r;
+    };
+    Escalator by_prefix(thresholds(), 100, 64);
+    EXPECT_TRUE(by_prefix.decide(v6(0x66, 1, 0)).emit);
+    EXPECT_FALSE(by_prefix.decide(v6(0x66, 2, 60)).emit); // same /64, another address
+    EXPECT_TRUE(by_prefix.decide(v6(0x67, 1, 60)).emit);  // another /64
+    Escalator by_address(thresholds(), 100);              // 128: every address its own client
+    EXPECT_TRUE(by_address.decide(v6(0x66, 1, 0)).emit);
+    EXPECT_TRUE(by_address.decide(v6(0x66, 2, 60)).emit);
 }
 
 TEST(Escalation, ZeroDisablesSuppressionAndCorrelation) {

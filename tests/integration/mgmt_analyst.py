@@ -148,11 +148,12 @@ with Env("blocklist") as env:
     def plain(*args):
         return ctl_ok(env, "blocklist", *args).split()
 
-    equal(plain(), ["10.0.9.1", "10.0.9.2", "10.0.9.3", "10.0.9.4", "10.0.9.7", "2001:db8:9::1"], "plain, all")
+    # An IPv6 client is its /64 ([dataplane] ipv6_client_prefix): one ipset hash:net entry a host.
+    equal(plain(), ["10.0.9.1", "10.0.9.2", "10.0.9.3", "10.0.9.4", "10.0.9.7", "2001:db8:9::/64"], "plain, all")
     equal(plain("--tier", "2"), ["10.0.9.1", "10.0.9.2", "10.0.9.4"], "plain --tier 2")
-    equal(plain("--tier", "1"), ["10.0.9.3", "10.0.9.7", "2001:db8:9::1"], "plain --tier 1")
-    equal(plain("--since", "600"), ["10.0.9.3", "10.0.9.4", "2001:db8:9::1"], "--since 600 (newest at 3600 s)")
-    equal(plain("--since", "1600", "--tier", "1"), ["10.0.9.3", "10.0.9.7", "2001:db8:9::1"], "--since 1600 --tier 1")
+    equal(plain("--tier", "1"), ["10.0.9.3", "10.0.9.7", "2001:db8:9::/64"], "plain --tier 1")
+    equal(plain("--since", "600"), ["10.0.9.3", "10.0.9.4", "2001:db8:9::/64"], "--since 600 (newest at 3600 s)")
+    equal(plain("--since", "1600", "--tier", "1"), ["10.0.9.3", "10.0.9.7", "2001:db8:9::/64"], "--since 1600 --tier 1")
     equal(plain("--since", "99", "--tier", "2"), [], "--since 99 --tier 2")
 
     csv = ctl_ok(env, "blocklist", "--format", "csv", "--tier", "2").splitlines()
@@ -170,7 +171,7 @@ with Env("blocklist") as env:
          "first_alert": eve_time(3000), "last_alert": eve_time(3000), "watchlist": None},
         {"address": "10.0.9.4", "highest_tier": 2, "detectors": ["INTEL"], "alerts": 1,
          "first_alert": eve_time(3500), "last_alert": eve_time(3500), "watchlist": None},
-        {"address": "2001:db8:9::1", "highest_tier": 1, "detectors": ["RARE"], "alerts": 1,
+        {"address": "2001:db8:9::/64", "highest_tier": 1, "detectors": ["RARE"], "alerts": 1,
          "first_alert": eve_time(3600), "last_alert": eve_time(3600), "watchlist": None}], "json --since 600")
     equal(sorted(js[0]), sorted(csv[0].split(",")), "JSON field names = CSV header")
     raw = env.ctl_json("blocklist", "--tier", "2")
