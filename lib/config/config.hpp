@@ -93,7 +93,7 @@ struct Detectors {
     uint32_t enum_distinct = 200;          // ENUM: distinct names under one base domain per window
     uint32_t pdns_hits = 1;                // PDNS: provider lookups per client per window
     uint32_t ptr_sweep_hosts = 32;         // RARE: distinct PTR targets in one /24 per client per window
-    uint32_t srv_breadth_names = 12;       // RARE: distinct SRV names per client per window (service brute force)
+    uint32_t srv_breadth_names = 12;       // RARE: distinct SRV services ("_ldap._tcp") per client per window (brute force)
     uint32_t spike_factor = 10;            // SPIKE: queries in a window >= factor x the client's EWMA baseline
     uint32_t spike_min_queries = 500;      //        and at least this many (quiet hosts waking up are not spikes)
     uint32_t spike_baseline_windows = 5;   //        after this many windows of history

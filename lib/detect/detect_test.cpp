@@ -185,6 +185,22 @@ TEST(Detect, SrvBreadthButNotADomainMembersLookups) {
         for (const char* n : usual) member.message(1000 * kSec + uint64_t(round), n, 33, false);
     EXPECT_EQ(member.sink.count(shm::Detector::RARE), 0);
 
+    // A Windows member's locator at boot: 16 names (site, pdc, gc, GUID forms)
+    // but 6 services, plus Outlook and Teams: quiet (it fired on every boot
+    // when names were counted).
+    Harness boot;
+    const char* locator[] = {
+        "_ldap._tcp.corp.example", "_ldap._tcp.dc._msdcs.corp.example", "_ldap._tcp.pdc._msdcs.corp.example",
+        "_ldap._tcp.gc._msdcs.corp.example", "_ldap._tcp.Default-First-Site-Name._sites.dc._msdcs.corp.example",
+        "_ldap._tcp.Default-First-Site-Name._sites.corp.example", "_ldap._tcp.Default-First-Site-Name._sites.gc._msdcs.corp.example",
+        "_ldap._tcp.6f3c2a1e-0000-4000-8000-00000000abcd.domains._msdcs.corp.example",
+        "_kerberos._tcp.corp.example", "_kerberos._udp.corp.example", "_kerberos._tcp.dc._msdcs.corp.example",
+        "_kerberos._tcp.Default-First-Site-Name._sites.dc._msdcs.corp.example", "_gc._tcp.corp.example",
+        "_gc._tcp.Default-First-Site-Name._sites.corp.example", "_kpasswd._tcp.corp.example", "_kpasswd._udp.corp.example",
+        "_sip._tls.corp.example", "_autodiscover._tcp.corp.example"};
+    for (std::size_t i = 0; i < std::size(locator); ++i) boot.message(1000 * kSec + i, locator[i], 33, false);
+    EXPECT_EQ(boot.sink.count(shm::Detector::RARE), 0);
+
     Harness brute;
     const char* services[] = {"_finger._tcp", "_nntp._tcp", "_telnet._tcp", "_whois._tcp", "_h323cs._tcp",
                               "_h323cs._udp", "_h323be._tcp", "_h323be._udp", "_h323ls._tcp", "_h323ls._udp",
@@ -193,7 +209,7 @@ TEST(Detect, SrvBreadthButNotADomainMembersLookups) {
     for (int i = 0; i < 20; ++i) brute.message(1000 * kSec + uint64_t(i), std::string(services[i]) + ".target.com", 33, false);
     ASSERT_EQ(brute.sink.count(shm::Detector::RARE), 1);
     EXPECT_STREQ(brute.sink.got[0].detail, "SRV breadth");
-    uint64_t seen = brute.sink.evidence(shm::Detector::RARE, "distinct_srv_names");
+    uint64_t seen = brute.sink.evidence(shm::Detector::RARE, "distinct_srv_services");
     EXPECT_GE(seen, 12u);
     EXPECT_LE(seen, 16u) << "fires as the estimate reaches the threshold";
 }

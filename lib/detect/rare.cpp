@@ -5,6 +5,7 @@
 #include "detect/detectors.hpp"
 #include "detect/site.hpp"
 #include "shm/detail_tags.hpp"
+#include "state/name_hash.hpp"
 
 #include <bit>
 #include <cmath>
@@ -55,11 +56,22 @@ void ptr_sweep(const Observation& o, state::ClientState& c, Emitter& e) {
                 {{"distinct_ptr_in_24", hosts}, {"threshold", e.thresholds().ptr_sweep_hosts}}, shm::detail_tag::kPtrSweep);
 }
 
-// SRV breadth: many distinct service names from one client (an SRV brute
-// force) where a domain member asks a handful. Distinct names in a 128-bit
-// linear-counting bitmap; the estimate is only worked out on an SRV query.
+// The service an SRV name asks for: its first two labels ("_ldap._tcp"), or
+// the whole name when it has fewer.
+std::string_view srv_service(std::string_view name) {
+    const std::size_t first = name.find('.');
+    const std::size_t second = first == std::string_view::npos ? first : name.find('.', first + 1);
+    return name.substr(0, second);
+}
+
+// SRV breadth: many distinct services from one client (an SRV brute force)
+// where a domain member asks a handful. Counted by service, not by name: a
+// Windows member's locator asks _ldap._tcp under dc/pdc/gc/site/GUID forms,
+// 16 or more names for 5-8 services, which counted by name crossed the
+// threshold on every boot. Distinct services in a 128-bit linear-counting
+// bitmap; the estimate is only worked out on an SRV query.
 void srv_breadth(const Observation& o, state::ClientState& c, Emitter& e) {
-    const uint64_t bit = o.name().name_hash & 127;
+    const uint64_t bit = state::hash_name_caseless(srv_service(o.qname)) & 127;
     c.srv_names[bit >> 6] |= uint64_t(1) << (bit & 63);
     const unsigned set = unsigned(std::popcount(c.srv_names[0]) + std::popcount(c.srv_names[1]));
     const unsigned threshold = e.thresholds().srv_breadth_names;
@@ -67,7 +79,7 @@ void srv_breadth(const Observation& o, state::ClientState& c, Emitter& e) {
     const double estimate = set >= 128 ? 128 * std::log(128.0) : -128 * std::log(1 - set / 128.0);
     if (estimate + 0.5 < threshold) return;
     e.fire_kind(shm::Detector::RARE, c.rare_fired, rare_srv_breadth, o, c,
-                {{"distinct_srv_names", uint64_t(estimate + 0.5)}, {"threshold", threshold}}, shm::detail_tag::kSrvBreadth);
+                {{"distinct_srv_services", uint64_t(estimate + 0.5)}, {"threshold", threshold}}, shm::detail_tag::kSrvBreadth);
 }
 
 } // namespace

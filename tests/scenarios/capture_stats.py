@@ -177,8 +177,8 @@ class _Window:
         labels = name.split(".")
         if m.qtype == 12 and len(labels) == 6 and under(name, "in-addr.arpa"):
             self.ptr[tuple(labels[1:4])].add(labels[0])
-        if m.qtype == 33:
-            self.srv.add(name.lower())
+        if m.qtype == 33:  # SRV breadth counts services ("_ldap._tcp"), not names
+            self.srv.add(".".join(name.lower().split(".")[:2]))
         if not internal_client and (m.server in site.servers or internal):
             self.ext += 1
 
