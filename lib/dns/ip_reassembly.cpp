@@ -17,6 +17,15 @@ void IpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink) 
     Datagram* d = table_.find_or_claim(key, ts_ns, limits_.timeout_ns, outcome);
     if (outcome == SlotOutcome::evicted) ++counters_.evicted;
     if (outcome == SlotOutcome::reused_expired) ++counters_.expired;
+    if (outcome == SlotOutcome::found && ts_ns - d->last_ts > limits_.timeout_ns && ts_ns > d->last_ts) {
+        // The same key after the timeout is another datagram (IP ids wrap):
+        // the old one expired, and its bytes must not fill this one's gaps.
+        ++counters_.expired;
+        *d = Datagram{};
+        d->used = true;
+        d->key = key;
+        outcome = SlotOutcome::reused_expired;
+    }
     uint8_t* bitmap = table_.buffer(*d);
     uint8_t* bytes = bitmap + bitmap_bytes_;
     if (outcome != SlotOutcome::found) std::memset(bitmap, 0, bitmap_bytes_);

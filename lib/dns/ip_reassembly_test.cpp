@@ -158,3 +158,24 @@ TEST(IpReassembly, LaterFragmentsOfOtherProtocolsAreNotDns) {
     EXPECT_EQ(decode_packet(ipv6(Bytes(64, 1), 58, {{44, frag_hdr}}), LinkType::raw, pv), Malformed::l2_unsupported);
     EXPECT_EQ(decode_packet(ipv4(Bytes(64, 1), 17, 0, 8, 3), LinkType::ipv4, pv), Malformed::ip_fragment_non_first);
 }
+
+// The same source, destination and IP id ten minutes later is another
+// datagram: a held fragment of the old one has expired and must not fill the
+// new one's missing middle.
+TEST(IpReassembly, AnExpiredDatagramsBytesDoNotFillANewOnesGap) {
+    IpReassembly reasm(IpReassemblyLimits{64, 16384, 30'000'000'000ull});
+    Bytes dgram = udp(dns_query("old-and-new.example.com", 1));
+    ASSERT_GE(dgram.size(), 24u);
+    auto feed = [&](std::size_t from, std::size_t to, bool more, uint64_t ts) {
+        Bytes frame = ipv4(Bytes(dgram.begin() + std::ptrdiff_t(from), dgram.begin() + std::ptrdiff_t(to)), 17, 0,
+                           uint16_t(from / 8) | (more ? 0x2000 : 0), 600);
+        PacketView pv;
+        decode_packet(frame, LinkType::ipv4, pv);
+        reasm.feed(pv, ts, [&](Malformed, const PacketView&) { ADD_FAILURE() << "completed with stale bytes"; });
+    };
+    feed(8, 16, true, 1'000'000'000ull);                 // the old datagram's middle, at 1 s
+    feed(0, 8, true, 601'000'000'000ull);                // the new one's start, 600 s later
+    feed(16, dgram.size(), false, 601'000'000'001ull);   // and its end: its middle never came
+    EXPECT_EQ(reasm.counters().expired, 1u);
+    EXPECT_EQ(reasm.pending(), 1u);
+}

@@ -134,9 +134,12 @@ void ControlServer::accept_clients() {
 }
 
 void ControlServer::queue(Client& c, const json& reply) {
+    // A client is cut off for what it left unread before this reply: one
+    // large answer (a blocklist of 30k clients is ~5 MiB) is still sent.
+    const bool unread_backlog = c.out.size() > kMaxPendingOutput;
     c.out += reply.dump(-1, ' ', false, json::error_handler_t::replace);
     c.out += '\n';
-    if (c.out.size() > kMaxPendingOutput) {
+    if (unread_backlog) {
         ++counters_.slow_clients_dropped;
         c.out.clear();
         c.closing = true;

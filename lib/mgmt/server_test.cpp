@@ -41,7 +41,9 @@ struct Fixture {
     }
     // Sends text (if any), serves until a full reply line (or EOF) arrives.
     std::string exchange(int fd, const std::string& text) {
-        if (!text.empty()) EXPECT_EQ(send(fd, text.data(), text.size(), MSG_NOSIGNAL), ssize_t(text.size()));
+        if (!text.empty()) {
+            EXPECT_EQ(send(fd, text.data(), text.size(), MSG_NOSIGNAL), ssize_t(text.size()));
+        }
         std::string reply;
         for (int i = 0; i < 200 && reply.find('\n') == std::string::npos; ++i) {
             server.poll_once(10, handler);
@@ -224,5 +226,28 @@ TEST(Server, EmptyLinesDoNotKeepAClientAlive) {
     }
     EXPECT_TRUE(closed) << "a client sending only empty lines was never closed";
     EXPECT_EQ(f.server.counters().idle_clients_closed, 1u);
+    close(fd);
+}
+
+// One answer larger than the pending-output limit is still delivered whole;
+// only a backlog the client left unread gets it cut off.
+TEST(Server, OneReplyLargerThanTheOutputLimitIsSentWhole) {
+    Fixture f;
+    f.handler = [](const json& req) -> json {
+        if (req["cmd"] == "big") return {{"ok", true}, {"blob", std::string(kMaxPendingOutput + 4096, 'b')}};
+        return error_reply("unknown cmd");
+    };
+    int fd = f.connect_client();
+    ASSERT_EQ(send(fd, "{\"cmd\":\"big\"}\n", 14, MSG_NOSIGNAL), 14);
+    std::string reply;
+    for (int i = 0; i < 2000 && reply.find('\n') == std::string::npos; ++i) {
+        f.server.poll_once(1, f.handler);
+        char buf[65536];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) reply.append(buf, std::size_t(n));
+    }
+    ASSERT_NE(reply.find('\n'), std::string::npos) << "got " << reply.size() << " bytes";
+    EXPECT_EQ(json::parse(reply)["blob"].get<std::string>().size(), kMaxPendingOutput + 4096);
+    EXPECT_EQ(f.server.counters().slow_clients_dropped, 0u);
     close(fd);
 }
