@@ -12,13 +12,30 @@ constexpr uint32_t kMinMessage = 12; // a DNS header
 } // namespace
 
 TcpReassembly::TcpReassembly(TcpReassemblyLimits limits)
-    : limits_(limits), table_(limits.max_flows, std::max<uint32_t>(limits.buffer_bytes, 2 + kMinMessage)) {}
+    : limits_(limits), message_cap_(std::max<uint32_t>(limits.buffer_bytes, 2 + kMinMessage)),
+      table_(limits.max_flows, 2 * std::size_t(message_cap_)) {}
+
+void TcpReassembly::release_held(Flow& f, Sink& sink, bool give_up) {
+    if (f.held_len == 0) return;
+    const int32_t ahead = int32_t(f.held_seq - f.next_seq);
+    if (ahead > 0 && !give_up) return; // the gap before it is still open
+    if (ahead > 0) { // the missing bytes are lost: resume at the held segment
+        ++counters_.seq_gaps;
+        f.consumed = f.stored = 0;
+        f.next_seq = f.held_seq;
+    }
+    const uint32_t skip = uint32_t(f.next_seq - f.held_seq), held = f.held_len;
+    f.held_len = 0;
+    if (skip >= held) return; // all of it came again in order
+    f.next_seq = f.held_seq + held;
+    consume(f, table_.buffer(f) + message_cap_ + skip, held - skip, sink);
+}
 
 TcpReassembly::Flow* TcpReassembly::claim(const FlowKey& key, uint64_t ts_ns) {
     SlotOutcome outcome;
     bool had_partial = false;
     Flow* f = table_.find_or_claim(key, ts_ns, limits_.idle_timeout_ns, outcome,
-                                   [&](const Flow& old) { had_partial = old.consumed > 0; });
+                                   [&](const Flow& old) { had_partial = old.consumed > 0 || old.held_len > 0; });
     if (outcome == SlotOutcome::created) ++counters_.flows_created;
     if (outcome == SlotOutcome::evicted) ++counters_.flows_created, ++counters_.flows_evicted; // a drop already
     if (outcome == SlotOutcome::reused_expired) {
@@ -35,7 +52,7 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
     if (pkt.tcp_flags & kSyn) {
         flow = claim(key, ts_ns);
         if (flow->consumed > 0) ++counters_.messages_cut; // the 4-tuple's earlier connection ended mid-message
-        flow->consumed = flow->stored = 0;
+        flow->consumed = flow->stored = flow->held_len = 0;
         ++seq; // SYN occupies one sequence number; data in the SYN follows it
         flow->next_seq = seq;
     }
@@ -50,10 +67,24 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
         const uint8_t* data = pkt.payload;
         std::size_t len = pkt.payload_len;
         int32_t delta = int32_t(seq - flow->next_seq);
-        if (delta > 0) {
-            ++counters_.seq_gaps;
-            flow->consumed = flow->stored = 0;
-        } else if (delta < 0) {
+        if (delta > 0 && flow->held_len == 0 && len <= message_cap_) {
+            // Ahead of a gap: held until the gap fills (or the next segment
+            // past it shows the missing bytes lost).
+            std::memcpy(table_.buffer(*flow) + message_cap_, data, len);
+            flow->held_seq = seq;
+            flow->held_len = uint32_t(len);
+            len = 0;
+        } else if (delta > 0) {
+            release_held(*flow, sink, true); // a second segment past the gap: resume at the held one
+            delta = int32_t(seq - flow->next_seq);
+            if (delta > 0) { // and past that too: resume here
+                ++counters_.seq_gaps;
+                flow->consumed = flow->stored = 0;
+                flow->next_seq = seq;
+                delta = 0;
+            }
+        }
+        if (delta < 0) {
             ++counters_.retransmissions;
             std::size_t seen = std::size_t(-int64_t(delta));
             data += std::min(seen, len);
@@ -63,6 +94,7 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
         if (len > 0) {
             flow->next_seq = seq + uint32_t(len);
             consume(*flow, data, len, sink);
+            release_held(*flow, sink, false);
         }
     } else {
         ++counters_.no_payload;
@@ -70,6 +102,7 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
     if (pkt.tcp_flags & (kFin | kRst)) {
         if (!flow) flow = table_.find(key);
         if (flow) {
+            release_held(*flow, sink, true); // its gap will not fill now: what it holds is delivered
             if (flow->consumed > 0) ++counters_.messages_cut;
             table_.release(*flow);
             ++counters_.flows_closed;
@@ -79,7 +112,7 @@ void TcpReassembly::feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink)
 
 void TcpReassembly::consume(Flow& f, const uint8_t* data, std::size_t len, Sink& sink) {
     uint8_t* buf = table_.buffer(f);
-    const std::size_t cap = table_.bytes_per_slot();
+    const std::size_t cap = message_cap_;
     while (len > 0) {
         if (f.consumed == 0 && len >= 2) {
             uint32_t msg_len = rd16(data);

@@ -60,7 +60,7 @@ public:
     std::size_t active_flows() const { return table_.active(); }
     // Messages begun and not yet whole (at the end of input: never to be).
     std::size_t partial_messages() const {
-        return table_.count_used_if([](const Flow& f) { return f.consumed > 0; });
+        return table_.count_used_if([](const Flow& f) { return f.consumed > 0 || f.held_len > 0; });
     }
 
 private:
@@ -72,13 +72,22 @@ private:
         uint32_t msg_len = 0;  // valid once consumed >= 2
         uint32_t consumed = 0; // octets of the current framed message seen, prefix included
         uint32_t stored = 0;   // octets of it kept in the flow buffer
+        // One segment that came ahead of a gap, held (in the slot's second
+        // half) until the gap fills: swapped segments are common in flight,
+        // and taking the early one as a message start lost the connection.
+        uint32_t held_seq = 0;
+        uint32_t held_len = 0;
     };
     using Sink = FunctionRef<void(std::span<const uint8_t>)>;
     void feed_impl(const PacketView& pkt, uint64_t ts_ns, Sink& sink);
     void consume(Flow& flow, const uint8_t* data, std::size_t len, Sink& sink);
+    // Consumes the held segment if the stream has reached it; with give_up,
+    // the bytes still missing before it are lost and the stream resumes there.
+    void release_held(Flow& flow, Sink& sink, bool give_up);
     Flow* claim(const FlowKey& key, uint64_t ts_ns);
 
     TcpReassemblyLimits limits_;
+    uint32_t message_cap_; // a slot's buffer: the message being rebuilt, then as much for the held segment
     SlotTable<Flow> table_;
     TcpReassemblyCounters counters_;
 };

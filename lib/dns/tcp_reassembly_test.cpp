@@ -101,10 +101,50 @@ TEST(TcpReassembly, GapDropsPartialMessageAndResyncs) { // dns-tcp-ts-gap, dnso1
     Harness h;
     Bytes a = framed(q(1)), b = framed(q(2)), c = framed(q(3));
     h.segment(Bytes(a.begin(), a.begin() + 10), 100); // first part of a
-    // The rest of a and all of b are lost; c arrives at its own sequence number.
-    h.segment(c, 100 + uint32_t(a.size() + b.size()));
-    ASSERT_EQ(h.got.size(), 1u);
+    // The rest of a and all of b are lost; c arrives at its own sequence
+    // number and is held, in case the gap fills (segments swapped in flight).
+    const uint32_t c_seq = 100 + uint32_t(a.size() + b.size());
+    h.segment(c, c_seq);
+    EXPECT_TRUE(h.got.empty());
+    EXPECT_EQ(h.reasm.partial_messages(), 1u);
+    // The next segment past the gap too: the missing bytes are lost, and the
+    // stream resumes at c.
+    h.segment(framed(q(4)), c_seq + uint32_t(c.size()));
+    ASSERT_EQ(h.got.size(), 2u);
     EXPECT_EQ(h.got[0], q(3));
+    EXPECT_EQ(h.got[1], q(4));
+    EXPECT_EQ(h.reasm.counters().seq_gaps, 1u);
+}
+
+// Two segments swapped in flight: the early one is held, the late one fills
+// the gap, and every message comes out in order. Taking the early one as a
+// message start read a length from the middle of a name and lost the rest
+// of the connection (1,000 queued queries, no alert: a second attack round).
+TEST(TcpReassembly, SwappedSegmentsAreReordered) {
+    Harness h;
+    Bytes stream;
+    for (int i = 1; i <= 3; ++i) append(stream, framed(q(i)));
+    const std::size_t cut = 7; // inside the first message's name
+    h.segment({}, 99, kSyn);
+    h.segment(Bytes(stream.begin() + cut, stream.end()), 100 + cut); // the second segment first
+    EXPECT_TRUE(h.got.empty());
+    h.segment(Bytes(stream.begin(), stream.begin() + cut), 100);
+    ASSERT_EQ(h.got.size(), 3u);
+    for (int i = 1; i <= 3; ++i) EXPECT_EQ(h.got[std::size_t(i - 1)], q(i));
+    EXPECT_EQ(h.reasm.counters().seq_gaps, 0u);
+    EXPECT_EQ(h.reasm.partial_messages(), 0u);
+}
+
+// A held segment whose gap never fills is delivered when the flow ends.
+TEST(TcpReassembly, HeldSegmentIsDeliveredAtFin) {
+    Harness h;
+    Bytes a = framed(q(1)), b = framed(q(2));
+    h.segment({}, 99, kSyn);
+    h.segment(b, 100 + uint32_t(a.size())); // a is lost
+    EXPECT_TRUE(h.got.empty());
+    h.segment({}, 100 + uint32_t(a.size() + b.size()), kFin | kAck);
+    ASSERT_EQ(h.got.size(), 1u);
+    EXPECT_EQ(h.got[0], q(2));
     EXPECT_EQ(h.reasm.counters().seq_gaps, 1u);
 }
 
