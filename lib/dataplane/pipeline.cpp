@@ -87,6 +87,11 @@ bool prepare(const RunOptions& opts, Setup& s) {
         }
         if (!opts.capture.empty()) {
             s.capture = scan_capture(opts.capture);
+            // Nothing readable at all (a pcapng mixing link types, which
+            // libpcap refuses at its first packet): bad input, as for
+            // recontap-dump, not an empty run that exits 0.
+            if (!s.capture.damaged.empty() && s.capture.packets == 0)
+                throw std::runtime_error(opts.capture + ": no packet can be read: " + s.capture.damaged);
             if (!s.capture.damaged.empty())
                 std::fprintf(stderr, "recontap: warning: %s is damaged after packet %llu (%s): the rest is not read\n",
                              opts.capture.c_str(), static_cast<unsigned long long>(s.capture.packets),

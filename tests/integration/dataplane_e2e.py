@@ -8,6 +8,7 @@ usage: dataplane_e2e.py BUILD_DIR
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -237,6 +238,22 @@ def main():
     check(p.returncode == 0 and not any(os.path.exists(x) for x in left) and
           all(f"removed {x}, left by a run that was killed" in p.stderr for x in left),
           f"leftovers of a killed run removed ({p.returncode}: {[x for x in left if os.path.exists(x)]})")
+
+    # A pcapng whose interfaces have different link types (dumpcap -i eth0 -i any):
+    # libpcap reads none of it; that is bad input (exit 2), not an empty run.
+    def block(kind, body):
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    frame = bytes(IP(src="10.1.2.3", dst=SERVER) / UDP(sport=40000, dport=53) / DNS(rd=1, qd=DNSQR(qname="a.example")))
+    mixed = os.path.join(tmp, "mixed.pcapng")
+    with open(mixed, "wb") as f:
+        f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        f.write(block(1, struct.pack("<HHI", 1, 0, 65535)))    # interface 0: Ethernet
+        f.write(block(1, struct.pack("<HHI", 101, 0, 65535)))  # interface 1: raw IP
+        f.write(block(6, struct.pack("<IIIII", 1, 0, 0, len(frame), len(frame)) + frame))
+    p = run_recontap(recontap, ["-r", mixed, "-l", os.path.join(tmp, "mixed")])
+    check(p.returncode == 2 and "no packet can be read" in p.stderr,
+          f"pcapng of mixed link types: exit 2 ({p.returncode}: {p.stderr.strip()[-200:]})")
 
     # Settings that need more memory than there is: refused up front with the
     # figures (64 workers x 16M clients x 320 B = 320 GiB), not OOM-killed.
