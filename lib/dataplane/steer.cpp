@@ -26,38 +26,48 @@ unsigned Steering::worker_for(const FrameNote& note) {
     return unsigned((note.client.ref.hash >> 32) % n);
 }
 
-// A raw IPv4/IPv6 + UDP frame around the reassembled payload, so the worker
-// decodes it with the same code as every other frame. Chained mbufs carry
-// datagrams larger than one data room.
+// A raw IPv4/IPv6 + UDP or TCP frame around the reassembled payload, so the
+// worker decodes it with the same code as every other frame (a TCP segment
+// keeps its sequence number and flags for the worker's TCP reassembly).
+// Chained mbufs carry datagrams larger than one data room.
 rte_mbuf* Steering::datagram_frame(const dns::PacketView& whole, const rte_mbuf* last_fragment) {
-    if (whole.transport != dns::Transport::udp) return nullptr; // DNS over fragmented TCP: not seen in practice
-    uint8_t hdr[48] = {};
-    uint32_t udp_len = 8 + whole.payload_len;
+    const bool tcp = whole.transport == dns::Transport::tcp;
+    uint8_t hdr[60] = {};
+    const unsigned l4_header = tcp ? 20 : 8;
+    const uint32_t l4_len = l4_header + whole.payload_len;
+    const uint8_t proto = tcp ? 6 : 17;
     unsigned ip_len;
     if (whole.src.family == 4) {
         ip_len = 20;
         hdr[0] = 0x45;
-        hdr[2] = uint8_t((20 + udp_len) >> 8), hdr[3] = uint8_t(20 + udp_len);
-        hdr[8] = 64, hdr[9] = 17;
+        hdr[2] = uint8_t((20 + l4_len) >> 8), hdr[3] = uint8_t(20 + l4_len);
+        hdr[8] = 64, hdr[9] = proto;
         std::memcpy(hdr + 12, whole.src.bytes, 4);
         std::memcpy(hdr + 16, whole.dst.bytes, 4);
     } else {
         ip_len = 40;
         hdr[0] = 0x60;
-        hdr[4] = uint8_t(udp_len >> 8), hdr[5] = uint8_t(udp_len);
-        hdr[6] = 17, hdr[7] = 64;
+        hdr[4] = uint8_t(l4_len >> 8), hdr[5] = uint8_t(l4_len);
+        hdr[6] = proto, hdr[7] = 64;
         std::memcpy(hdr + 8, whole.src.bytes, 16);
         std::memcpy(hdr + 24, whole.dst.bytes, 16);
     }
-    uint8_t* udp = hdr + ip_len;
-    udp[0] = uint8_t(whole.sport >> 8), udp[1] = uint8_t(whole.sport);
-    udp[2] = uint8_t(whole.dport >> 8), udp[3] = uint8_t(whole.dport);
-    udp[4] = uint8_t(udp_len >> 8), udp[5] = uint8_t(udp_len);
+    uint8_t* l4 = hdr + ip_len;
+    l4[0] = uint8_t(whole.sport >> 8), l4[1] = uint8_t(whole.sport);
+    l4[2] = uint8_t(whole.dport >> 8), l4[3] = uint8_t(whole.dport);
+    if (tcp) {
+        for (int i = 0; i < 4; ++i) l4[4 + i] = uint8_t(whole.tcp_seq >> (24 - 8 * i));
+        l4[12] = 5 << 4; // 20-octet header: the options are not needed past here
+        l4[13] = whole.tcp_flags;
+        l4[14] = l4[15] = 0xFF;
+    } else {
+        l4[4] = uint8_t(l4_len >> 8), l4[5] = uint8_t(l4_len);
+    }
 
     rte_mbuf* head = rte_pktmbuf_alloc(pool_);
     if (!head) return nullptr;
     const uint8_t* parts[2] = {hdr, whole.payload};
-    uint32_t lens[2] = {ip_len + 8, whole.payload_len};
+    uint32_t lens[2] = {ip_len + l4_header, whole.payload_len};
     rte_mbuf* seg = head;
     for (int i = 0; i < 2; ++i) {
         uint32_t done = 0;

@@ -226,6 +226,19 @@ def main():
               f"tcp: 1 cut by FIN, 1 unfinished at the end, 3 without payload ({total['malformed']['tcp_message_cut']}, "
               f"{total['drops']}, {total['tcp']})")
 
+    # DNS over TCP in IP fragments: the rebuilt segment reaches the worker's TCP
+    # reassembly (steering dropped it as reassembled_datagrams_lost before).
+    query = bytes(DNS(rd=1, qd=DNSQR(qname="x" * 60 + ".fragmented-tcp.example")))
+    segment = IP(src="10.1.2.4", dst=SERVER, id=77) / TCP(sport=43000, dport=53, flags="PA", seq=100) / (
+        len(query).to_bytes(2, "big") + query)
+    frames = [IP(src="10.1.2.4", dst=SERVER) / TCP(sport=43000, dport=53, flags="S", seq=99)] + fragment(
+        segment, fragsize=48)
+    total = run_frames(recontap, cfg, tmp, "tcpfrag", frames)
+    if total:
+        check(total["queries"] == 1 and total["tcp"]["messages"] == 1 and
+              total["drops"]["reassembled_datagrams_lost"] == 0 and total["ip_fragments"]["datagrams"] == 1,
+              f"tcp in fragments: 1 query ({total['queries']}, {total['tcp']}, {total['ip_fragments']}, {total['drops']})")
+
     # What a run killed before it could clean up left (its shared memory, its
     # DPDK runtime folder) is removed by the next run, and said so.
     gone = subprocess.Popen(["true"])
