@@ -371,6 +371,22 @@ TEST(Detect, SpikeBaselineDecaysOverIdleWindows) {
     EXPECT_EQ(h.sink.count(shm::Detector::SPIKE), 1);
 }
 
+// A capture whose clock steps back an hour: the client's windows start again
+// there; before, every later packet fell in the stuck window and a client
+// asking 25 names a minute came out BULK (a second attack round).
+TEST(Detect, ClockSteppingBackStartsANewWindow) {
+    config::Config c;
+    c.detectors.bulk_queries = 100;
+    Harness h(c);
+    const uint64_t start = 36'000 * kSec;
+    for (uint64_t minute = 0; minute < 20; ++minute) {
+        const uint64_t base = minute < 10 ? start + minute * 60 * kSec : start - 3600 * kSec + (minute - 10) * 60 * kSec;
+        for (uint64_t i = 0; i < 25; ++i) h.message(base + i * 2 * kSec, "www.example.com", 1, false);
+    }
+    EXPECT_EQ(h.sink.count(shm::Detector::BULK), 0);
+    EXPECT_EQ(h.sink.count(shm::Detector::SPIKE), 0);
+}
+
 TEST(Detect, ReorderedPacketStaysInCurrentWindow) {
     Harness h;
     h.message(1000 * kSec, "corp.example", 252, false);        // window [960, 1020)

@@ -45,17 +45,21 @@ hs_scratch_t* Engine::adopt_rules(std::shared_ptr<const rules::RuleSet> rules, h
 namespace {
 // Windows are aligned on absolute packet time, so every worker count and
 // every replay speed cuts them at the same instants. A packet older than the
-// current window (reordering at a boundary) is counted in the current one.
+// current window by less than a window (reordering at a boundary) is counted
+// in the current one; older still, the clock stepped back (a capture's or a
+// tap's): a new window starts there, or the current one would take every
+// packet until the clock caught up again, and a quiet client read as BULK.
 void roll_window(state::ClientState& c, uint64_t ts_ns, const config::Detectors& t) {
     const uint64_t window_ns = uint64_t(t.window_s) * 1'000'000'000ull;
-    if (c.window_start_ns != 0 && ts_ns < c.window_start_ns + window_ns) return;
+    const bool stepped_back = ts_ns + window_ns <= c.window_start_ns;
+    if (c.window_start_ns != 0 && ts_ns < c.window_start_ns + window_ns && !stepped_back) return;
     uint64_t start = ts_ns - ts_ns % window_ns;
     if (start == 0) start = window_ns; // 0 marks "no window yet"
     if (c.window_start_ns == 0) { // a new client: the table handed it over zeroed
         c.window_start_ns = start;
         return;
     }
-    spike_close_window(c, (start - c.window_start_ns) / window_ns, t);
+    spike_close_window(c, stepped_back ? 1 : (start - c.window_start_ns) / window_ns, t);
     state::ClientKey key = c.key;
     state::ClientHistory history = c.history;
     std::memset(&c, 0, sizeof c);
