@@ -32,11 +32,13 @@ std::vector<std::string> default_allow_domains() {
     return {
         "akamaiedge.net", "akamai.net", "akamaihd.net", "akadns.net", "edgekey.net", "edgesuite.net",
         "cloudfront.net", "amazonaws.com", "azureedge.net", "trafficmanager.net", "fastly.net",
+        "core.windows.net", // Azure storage: one registered name per account (PSL private section)
         "googleusercontent.com", "gvt1.com",
         "apple.com", "icloud.com", "windowsupdate.com", "update.microsoft.com",
         "delivery.mp.microsoft.com",
         "sophosxl.net", "avqs.mcafee.com",
-        "zen.spamhaus.org",
+        "zen.spamhaus.org", "dbl.spamhaus.org", "dq.spamhaus.net", "bl.spamcop.net", "b.barracudacentral.org",
+        "dnsbl.sorbs.net", "bl.mailspike.net", "multi.uribl.com", "multi.surbl.org",
     };
 }
 

@@ -120,6 +120,22 @@ TEST(Detect, NxdQuietWhenMostAnswersSucceed) {
     EXPECT_EQ(h.sink.count(shm::Detector::NXD), 0); // 80 failures but 20% of responses
 }
 
+// The default allowlist covers the DNS blocklists a mail server asks
+// besides Spamhaus ZEN (spamcop, barracuda, sorbs ...): its NXDOMAINs are
+// no pattern (an analyst trial's mail relay raised NXD and ENUM).
+TEST(Detect, DefaultAllowlistCoversCommonDnsBlocklists) {
+    Harness h; // default configuration
+    for (int i = 0; i < 300; ++i) {
+        const std::string ip = std::to_string(i % 250) + "." + std::to_string(i / 250) + ".0.10.";
+        for (const char* zone : {"bl.spamcop.net", "b.barracudacentral.org", "dnsbl.sorbs.net"}) {
+            h.message(1000 * kSec + uint64_t(i), ip + zone, 1, false);
+            h.message(1000 * kSec + uint64_t(i), ip + zone, 1, true, 3);
+        }
+    }
+    EXPECT_EQ(h.sink.count(shm::Detector::NXD), 0);
+    EXPECT_EQ(h.sink.count(shm::Detector::ENUM), 0);
+}
+
 TEST(Detect, NxdIgnoresArpaAndAllowlisted) {
     config::Config c;
     c.site.allow_domains = {"zen.spamhaus.org"};
@@ -271,6 +287,36 @@ TEST(Detect, ExtOnlyForOutsidersAskingInside) {
     h.client = v4(203, 0, 113, 9);
     h.message(1001 * kSec, "www.corp.example", 1, false);
     EXPECT_EQ(h.sink.count(shm::Detector::EXT), 1);
+}
+
+// A server answering CHAOS hostname.bind or id.server discloses its name,
+// not its version: the detail says which (an analyst trial's monitoring host).
+TEST(Detect, MisconfNamesAnIdentityDisclosureAsSuch) {
+    Harness h;
+    auto chaos_answer = [&](uint64_t ts, const std::string& name) {
+        dns::PacketView p{};
+        p.transport = dns::Transport::udp;
+        p.src = h.server;
+        p.dst = h.client;
+        p.sport = 53;
+        p.dport = 40000;
+        dns::DnsMessage m{};
+        m.flags = 0x8400; // QR, AA
+        m.ancount = 1;
+        m.chaos_txt_answer = true;
+        m.qdcount = 1;
+        m.questions_kept = 1;
+        std::memcpy(m.questions[0].name.text, name.data(), name.size());
+        m.questions[0].name.len = uint16_t(name.size());
+        m.questions[0].qtype = 16;
+        m.questions[0].qclass = 3;
+        h.engine->observe(ts, p, m, nullptr);
+    };
+    chaos_answer(1000 * kSec, "hostname.bind");
+    chaos_answer(1060 * kSec, "version.bind"); // the next window
+    ASSERT_EQ(h.sink.count(shm::Detector::MISCONF), 2);
+    EXPECT_STREQ(h.sink.got[0].detail, "identity disclosed");
+    EXPECT_STREQ(h.sink.got[1].detail, "version disclosed");
 }
 
 TEST(Detect, MisconfOnAnsweredTransferNotOnRefused) {

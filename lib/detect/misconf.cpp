@@ -14,8 +14,10 @@ void detect_misconf(const Observation& o, state::ClientState& c, Emitter& e) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_transfer, o, c,
                     {{"answer_records", m.ancount}, {"soa_records", m.answer_soa}}, shm::detail_tag::kTransferAnswered);
     } else if (o.qclass == 3 && m.chaos_txt_answer) {
+        // hostname.bind and id.server name the server, not its software.
+        const bool identity = name_under(o.qname, "hostname.bind") || name_under(o.qname, "id.server");
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_version, o, c, {{"answer_records", m.ancount}},
-                    shm::detail_tag::kVersionDisclosed);
+                    identity ? shm::detail_tag::kIdentityDisclosed : shm::detail_tag::kVersionDisclosed);
     } else if (m.rd() && m.ra() && m.ancount > 0 && o.external_client() && o.internal_server() && o.name().internal_zone < 0) {
         e.fire_kind(shm::Detector::MISCONF, c.misconf_fired, misconf_open_recursion, o, c,
                     {{"answer_records", m.ancount}}, shm::detail_tag::kOpenRecursion);

@@ -116,6 +116,11 @@ constexpr const char* kVersionDisclosedSteps[] = {
     "Check the disclosed version against known vulnerabilities and patch if it is behind",
     "Watch the requester for exploitation attempts against that server",
 };
+constexpr const char* kIdentityDisclosedSteps[] = {
+    "The server told a client its host name or instance id (hostname.bind, id.server): set it to hide them",
+    "Expect the requester to target that host by name next; review what else it asked",
+    "If the requester is a monitoring system of yours, allow its address (allow_clients) rather than the query",
+};
 constexpr const char* kOpenRecursionSteps[] = {
     "An internal server resolved a name for an outside client: it is an open resolver; limit recursion to internal networks",
     "Open resolvers are used for cache snooping and reflection: check the server's query volume from outside",
@@ -145,6 +150,7 @@ constexpr SubKindSteps kSubKinds[] = {
     {shm::Detector::SPIKE, shm::detail_tag::kSiteWide, kSiteSpikeSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kTransferAnswered, kTransferAnsweredSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kVersionDisclosed, kVersionDisclosedSteps},
+    {shm::Detector::MISCONF, shm::detail_tag::kIdentityDisclosed, kIdentityDisclosedSteps},
     {shm::Detector::MISCONF, shm::detail_tag::kOpenRecursion, kOpenRecursionSteps},
 };
 

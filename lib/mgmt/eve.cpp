@@ -135,6 +135,10 @@ json context_of(const shm::DetectionRecord& r, const Decision& d) {
     // A query's detection says nothing of the reply (an AXFR alert would
     // otherwise read NOERROR whatever the server answered).
     if (r.rcode != shm::kRcodeQuery) ctx["rcode"] = rcode_text(r.rcode);
+    // A site-wide SPIKE is about a window of all clients' traffic, not one
+    // message: no question, type, class or reply to report.
+    if (r.flags & shm::kFlagSiteWide)
+        for (const char* about_a_message : {"qtype", "qclass", "trigger", "rcode"}) ctx.erase(about_a_message);
     if (r.sample_len > 0) ctx["sample_name"] = escaped_sample(r);
     if (r.rule_id != 0) ctx["rule_id"] = r.rule_id;
     if (d.correlated) {

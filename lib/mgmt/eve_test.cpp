@@ -135,6 +135,13 @@ TEST(Eve, AQueryFiredAlertClaimsNoReplyCode) {
     EXPECT_EQ(ctx["rcode"], "REFUSED");
 }
 
+TEST(Eve, ASiteWideAlertReportsNoMessageFields) {
+    shm::DetectionRecord r = record(Detector::SPIKE, 1, 0, shm::kFlagSiteWide);
+    json ctx = make_alert(r, Decision{})["alert"]["context"];
+    for (const char* field : {"qtype", "qclass", "trigger", "rcode"}) EXPECT_FALSE(ctx.contains(field)) << field;
+    EXPECT_TRUE(ctx.contains("evidence"));
+}
+
 TEST(Eve, FlowIdIsStableAndNamesTheFiveTuple) {
     shm::DetectionRecord a = record(Detector::NXD, 1, 0), b = record(Detector::PDNS, 1, 500);
     EXPECT_EQ(flow_id(a), flow_id(b)); // same 5-tuple, other detector and time

@@ -21,6 +21,7 @@ inline constexpr const char* kSiteWide = "site-wide";
 // MISCONF
 inline constexpr const char* kTransferAnswered = "zone transfer answered";
 inline constexpr const char* kVersionDisclosed = "version disclosed";
+inline constexpr const char* kIdentityDisclosed = "identity disclosed"; // hostname.bind, id.server
 inline constexpr const char* kOpenRecursion = "recursion for an outsider";
 
 } // namespace recontap::shm::detail_tag
