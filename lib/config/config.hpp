@@ -74,6 +74,7 @@ struct Dataplane {
     uint32_t mbufs = 8191;
     dns::DnsPorts dns_ports;               // default {53}
     uint32_t ipv6_client_prefix = 64;      // IPv6 clients are one client per prefix (massdns sprays a /64)
+    uint64_t client_hash_seed = 0;         // not a key: recontap draws one per run (state::ClientTable)
 };
 
 struct Rules {

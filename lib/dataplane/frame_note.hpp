@@ -26,10 +26,10 @@ static_assert(sizeof(FrameNote) <= 128, "FrameNote: keep it two cache lines");
 // (client_is_source on the peeked QR bit) and keys it with the worker tables'
 // IPv6 prefix; false, and out untouched, when neither port is a DNS port.
 bool steer_client(const dns::PacketView& p, const dns::DnsPorts& ports, unsigned ipv6_prefix,
-                  detect::SteeredClient& out);
+                  detect::SteeredClient& out, uint64_t hash_seed = 0);
 
 // Decodes the frame's headers into note and, when they decode, steer_client.
 void note_frame(std::span<const uint8_t> frame, dns::LinkType link, const dns::DnsPorts& ports,
-                unsigned ipv6_prefix, FrameNote& note);
+                unsigned ipv6_prefix, FrameNote& note, uint64_t hash_seed = 0);
 
 } // namespace recontap::dataplane

@@ -6,13 +6,13 @@ namespace recontap::dataplane {
 
 Intake::Intake(bool per_worker, const std::vector<Port>& ports, const std::vector<rte_ring*>& inboxes,
                dns::LinkType link, dns::DnsPorts dns_ports, bool lossless, const PacketClock& clock,
-               unsigned ipv6_prefix, unsigned burst)
+               unsigned ipv6_prefix, unsigned burst, uint64_t hash_seed)
     : ports_(ports), burst_(burst) {
     // Reassembled datagrams take their mbufs from the first port's pool.
     const unsigned readers = per_worker ? unsigned(inboxes.size()) : 1;
     for (unsigned r = 0; r < readers; ++r)
         steering_.push_back(std::make_unique<Steering>(inboxes, link, dns_ports, lossless && !per_worker,
-                                                       ports.front().pool, clock, ipv6_prefix));
+                                                       ports.front().pool, clock, ipv6_prefix, hash_seed));
     if (!per_worker) return;
     receive_.resize(readers);
     for (const Port& p : ports)

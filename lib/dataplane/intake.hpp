@@ -24,7 +24,7 @@ public:
     // reading: workers waiting on each other's inboxes could wait forever).
     Intake(bool per_worker, const std::vector<Port>& ports, const std::vector<rte_ring*>& inboxes,
            dns::LinkType link, dns::DnsPorts dns_ports, bool lossless, const PacketClock& clock,
-           unsigned ipv6_prefix, unsigned burst);
+           unsigned ipv6_prefix, unsigned burst, uint64_t hash_seed = 0);
 
     // Ring flags for the inboxes this intake fills.
     static unsigned inbox_flags(bool per_worker) { return per_worker ? RING_F_SC_DEQ : RING_F_SP_ENQ | RING_F_SC_DEQ; }

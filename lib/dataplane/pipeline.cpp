@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <vector>
 
 namespace recontap::dataplane {
@@ -157,6 +158,9 @@ void announce_live(const Setup& s) {
 int run(const RunOptions& opts) {
     Setup s;
     if (!prepare(opts, s)) return 2;
+    // Keys the client tables' hash for this run (and steering's worker
+    // choice with it): slot collisions cannot be precomputed from outside.
+    s.cfg.dataplane.client_hash_seed = uint64_t(std::random_device{}()) << 32 | std::random_device{}();
     for (const std::string& path : remove_dead_run_leftovers("/dev/shm", dpdk_runtime_root()))
         std::fprintf(stderr, "recontap: removed %s, left by a run that was killed\n", path.c_str());
     const unsigned n_workers = s.cfg.dataplane.workers;
@@ -234,7 +238,7 @@ int run(const RunOptions& opts) {
             workers.push_back(std::make_unique<Worker>(w, s.cfg, live, region.view(), r, s.capture.link, clock));
         }
         Intake intake(per_worker, ports, inboxes, s.capture.link, s.cfg.dataplane.dns_ports, !opts.capture.empty(),
-                      clock, s.cfg.dataplane.ipv6_client_prefix, s.cfg.dataplane.burst);
+                      clock, s.cfg.dataplane.ipv6_client_prefix, s.cfg.dataplane.burst, s.cfg.dataplane.client_hash_seed);
         intake.attach(workers);
 
         std::atomic<bool> finish{false};

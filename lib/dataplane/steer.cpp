@@ -12,8 +12,9 @@ constexpr std::size_t kMaxFrame = 65535 + 64; // an IP datagram's most, and link
 } // namespace
 
 Steering::Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsPorts ports, bool lossless,
-                   rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix)
+                   rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix, uint64_t hash_seed)
     : inboxes_(std::move(inboxes)), link_(link), ports_(ports), lossless_(lossless), ipv6_prefix_(ipv6_prefix),
+      hash_seed_(hash_seed),
       pool_(pool), clock_(clock), staged_(inboxes_.size()), linear_(kMaxFrame) {
     // A dispatch stages at most its frames plus the datagrams they complete.
     for (auto& s : staged_) s.reserve(2 * config::kMaxBurst);
@@ -125,7 +126,7 @@ void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
             const uint32_t len = std::min<uint32_t>(m->pkt_len, uint32_t(linear_.size()));
             frame = {static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, len, linear_.data())), len};
         }
-        note_frame(frame, link_, ports_, ipv6_prefix_, note);
+        note_frame(frame, link_, ports_, ipv6_prefix_, note, hash_seed_);
         const dns::PacketView& p = note.view;
         if (p.is_fragment && (note.why == dns::Malformed::none || note.why == dns::Malformed::ip_fragment_non_first)) {
             ++counters_.fragments;
@@ -137,7 +138,7 @@ void Steering::dispatch(rte_mbuf** pkts, unsigned n) {
                 }
                 ++counters_.datagrams;
                 FrameNote whole_note;
-                whole_note.has_client = steer_client(whole, ports_, ipv6_prefix_, whole_note.client);
+                whole_note.has_client = steer_client(whole, ports_, ipv6_prefix_, whole_note.client, hash_seed_);
                 stage(frame, worker_for(whole_note));
             });
             rte_pktmbuf_free(m);

@@ -53,7 +53,7 @@ public:
     // lossless: offline input waits for room in a worker's ring instead of
     // dropping (a capture must be read whole); live input drops and counts.
     Steering(std::vector<rte_ring*> inboxes, dns::LinkType link, dns::DnsPorts ports, bool lossless,
-             rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix = 64);
+             rte_mempool* pool, const PacketClock& clock, unsigned ipv6_prefix = 64, uint64_t hash_seed = 0);
 
     void dispatch(rte_mbuf** pkts, unsigned n);
     const SteeringCounters& counters() const { return counters_; }
@@ -74,6 +74,7 @@ private:
     dns::DnsPorts ports_;
     bool lossless_;
     unsigned ipv6_prefix_;
+    uint64_t hash_seed_; // the worker tables' key (config::Dataplane::client_hash_seed)
     rte_mempool* pool_;
     const PacketClock& clock_;
     uint64_t local_time_packets_ = 0;

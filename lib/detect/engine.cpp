@@ -14,7 +14,7 @@ Engine::Engine(const config::Config& cfg, std::shared_ptr<const rules::RuleSet> 
       site_(cfg.site),
       rules_(std::move(rules)),
       matcher_(rules_),
-      clients_(cfg.dataplane.clients_per_worker, cfg.dataplane.ipv6_client_prefix),
+      clients_(cfg.dataplane.clients_per_worker, cfg.dataplane.ipv6_client_prefix, cfg.dataplane.client_hash_seed),
       emitter_(thresholds_, sink, worker),
       volume_(thresholds_, emitter_),
       counters_(counters) {}

@@ -19,16 +19,17 @@ uint64_t mix64(uint64_t x) { // splitmix64's finaliser
 }
 } // namespace
 
-uint64_t ClientTable::key_hash(const ClientKey& k) {
+uint64_t ClientTable::key_hash(const ClientKey& k, uint64_t seed) {
     uint64_t a, b;
     std::memcpy(&a, k.bytes, 8);
     std::memcpy(&b, k.bytes + 8, 8);
-    return mix64(a ^ mix64(b ^ k.family));
+    return mix64(a ^ seed ^ mix64(b ^ k.family ^ (seed << 32 | seed >> 32)));
 }
 
 void ClientTable::FreeDeleter::operator()(ClientState* p) const { std::free(p); }
 
-ClientTable::ClientTable(std::size_t capacity, unsigned ipv6_prefix) : mask_(capacity - 1), ipv6_prefix_(ipv6_prefix) {
+ClientTable::ClientTable(std::size_t capacity, unsigned ipv6_prefix, uint64_t seed)
+    : mask_(capacity - 1), ipv6_prefix_(ipv6_prefix), seed_(seed) {
     if (capacity < kProbe || (capacity & (capacity - 1)) != 0)
         throw std::invalid_argument("client table capacity must be a power of two >= 8");
     // Every message reads a random slot of a table far larger than what the

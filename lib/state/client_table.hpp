@@ -25,19 +25,23 @@ public:
 
     // capacity: power of two (config validates it). ipv6_prefix: bits of an
     // IPv6 client kept in the key (64 aggregates a /64 as one client).
-    ClientTable(std::size_t capacity, unsigned ipv6_prefix = 64);
+    // seed keys the hash (a per-run secret: recontap draws one at start), so
+    // which addresses share a slot cannot be worked out from outside: with
+    // the public hash, 8 spoofed addresses pushed a chosen client's state
+    // out before its detection fired (a second attack round).
+    ClientTable(std::size_t capacity, unsigned ipv6_prefix = 64, uint64_t seed = 0);
 
     static ClientKey make_key(const dns::IpAddr& addr, unsigned ipv6_prefix);
     // Well-mixed hash of a key: every key bit reaches every hash bit, so
     // IPv6 /64s that differ only in their last bytes spread over the table.
     // The table indexes with the low bits; steering picks a worker from the
     // high 32, so the two choices stay independent.
-    static uint64_t key_hash(const ClientKey& k);
-    static ClientRef ref(const dns::IpAddr& addr, unsigned ipv6_prefix) {
+    static uint64_t key_hash(const ClientKey& k, uint64_t seed = 0);
+    static ClientRef ref(const dns::IpAddr& addr, unsigned ipv6_prefix, uint64_t seed = 0) {
         ClientKey k = make_key(addr, ipv6_prefix);
-        return {k, key_hash(k)};
+        return {k, key_hash(k, seed)};
     }
-    ClientRef ref(const dns::IpAddr& addr) const { return ref(addr, ipv6_prefix_); }
+    ClientRef ref(const dns::IpAddr& addr) const { return ref(addr, ipv6_prefix_, seed_); }
 
     // Returns the client's state, creating (zeroed, key set) if absent. Never
     // fails: evicts when it must. `created` tells whether it is new.
@@ -66,6 +70,7 @@ private:
     std::unique_ptr<ClientState[], FreeDeleter> slots_;
     std::size_t mask_;
     unsigned ipv6_prefix_;
+    uint64_t seed_;
     std::size_t active_ = 0;
     uint64_t evictions_ = 0;
 };

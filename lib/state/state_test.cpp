@@ -170,3 +170,24 @@ TEST(NameHash, ExactHashSeesCaseAndEveryTailByte) {
     }
     EXPECT_NE(hash_name_exact("WWW.example.com"), hash_name_exact("www.example.com"));
 }
+
+// The hash is keyed per run: which addresses share a slot (and a worker)
+// cannot be worked out without the seed, and one table and its steering
+// agree as long as they share it.
+TEST(ClientTable, HashIsKeyedBySeed) {
+    dns::IpAddr a{};
+    a.family = 4;
+    a.bytes[0] = 10, a.bytes[3] = 7;
+    const ClientKey k = ClientTable::make_key(a, 64);
+    EXPECT_EQ(ClientTable::key_hash(k, 1234), ClientTable::key_hash(k, 1234));
+    EXPECT_NE(ClientTable::key_hash(k, 1234), ClientTable::key_hash(k, 1235));
+    EXPECT_NE(ClientTable::key_hash(k, 0), ClientTable::key_hash(k, 1ull << 40));
+    ClientTable table(1024, 64, 99);
+    EXPECT_EQ(table.ref(a).hash, ClientTable::ref(a, 64, 99).hash);
+    EXPECT_NE(table.ref(a).hash, ClientTable::ref(a, 64, 0).hash);
+    bool created = false;
+    table.find_or_insert(ClientTable::ref(a, 64, 99), 1, created);
+    EXPECT_TRUE(created);
+    table.find_or_insert(a, 2, created); // the table's own ref: the same slot
+    EXPECT_FALSE(created);
+}
