@@ -151,6 +151,8 @@ std::vector<IntelEntry> read_intel_list(const std::string& path);
 bool parse_ip(std::string_view text, dns::IpAddr& out);
 // "ADDRESS/PREFIX" with host bits zero, or a bare ADDRESS (a host: /32, /128).
 bool parse_cidr(std::string_view text, Cidr& out);
+// a with every bit past the first prefix cleared: the network it is in.
+dns::IpAddr network_of(const dns::IpAddr& a, unsigned prefix);
 std::string format_ip(const dns::IpAddr& a);   // "(unset)" for family 0
 // DNS zone or suffix as written by a person -> lower case without trailing dot.
 // False for an empty name, an empty label, a label over 63 octets, a name over

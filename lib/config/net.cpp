@@ -36,6 +36,12 @@ bool Cidr::contains(const dns::IpAddr& a) const {
     return (a.bytes[whole] & mask) == (addr.bytes[whole] & mask);
 }
 
+dns::IpAddr network_of(const dns::IpAddr& a, unsigned prefix) {
+    dns::IpAddr n = a;
+    for (unsigned bit = prefix; bit < max_prefix(a); ++bit) n.bytes[bit / 8] &= uint8_t(~(0x80u >> (bit % 8)));
+    return n;
+}
+
 bool parse_ip(std::string_view text, dns::IpAddr& out) {
     char buf[INET6_ADDRSTRLEN];
     // An embedded NUL would end the text early for inet_pton: "10.0.0.1\0junk" is not an address.

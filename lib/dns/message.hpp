@@ -75,4 +75,10 @@ Malformed decode_dns(std::span<const uint8_t> msg, DnsMessage& out);
 // Returns the number of chars written (truncates at cap).
 std::size_t escape_name(std::string_view name, char* out, std::size_t cap);
 
+// The mnemonic of rcodes 0-5 (RFC 1035: NOERROR ... REFUSED); "" for others.
+constexpr std::string_view rcode_name(uint16_t rcode) {
+    constexpr std::string_view names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+    return rcode < std::size(names) ? names[rcode] : std::string_view{};
+}
+
 } // namespace recontap::dns

@@ -98,9 +98,8 @@ json AlertLog::blocklist(int tier, uint64_t since_s) const {
         if (since_s != 0 && newest_ns_ - t.last_ns > since_ns) continue;
         Row row{{}, &entry};
         // As make_alert wrote it, or an IPv6 client's prefix; unparsable sorts first.
-        config::Cidr net;
+        config::Cidr net; // a bare address parses as a host network
         if (config::parse_cidr(entry.first, net)) row.addr = net.addr;
-        else config::parse_ip(entry.first, row.addr);
         rows.push_back(row);
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {

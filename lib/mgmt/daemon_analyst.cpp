@@ -53,11 +53,9 @@ json Daemon::blocklist_reply(const json& request) const {
         return error_reply("blocklist: \"since_s\" must be a positive number of seconds");
     json clients = alert_log_.blocklist(int(tier), uint64_t(since_s));
     for (json& c : clients) {
-        dns::IpAddr addr;
-        config::Cidr net; // an IPv6 client is its prefix: matched by its first address
-        const std::string& client = c["address"].get_ref<const std::string&>();
-        const bool known = config::parse_cidr(client, net) ? (addr = net.addr, true) : config::parse_ip(client, addr);
-        const config::IntelEntry* watch = known ? watchlist_.match(addr) : nullptr;
+        config::Cidr net; // an address, or an IPv6 client's prefix: matched by its first address
+        const config::IntelEntry* watch =
+            config::parse_cidr(c["address"].get<std::string>(), net) ? watchlist_.match(net.addr) : nullptr;
         c["watchlist"] = watch ? json(cidr_text(watch->net)) : json(nullptr);
     }
     return {{"ok", true},

@@ -1,6 +1,6 @@
 #include "mgmt/escalation.hpp"
 
-#include "mgmt/client_prefix.hpp"
+#include "config/config.hpp"
 
 #include <cstring>
 #include <limits>
@@ -38,9 +38,12 @@ ClientKey ClientKey::of(const shm::DetectionRecord& r, unsigned ipv6_prefix) {
         k.bytes[0] = 0xff;
         return k;
     }
-    k.bytes[0] = r.client_family;
-    std::memcpy(k.bytes.data() + 1, r.client, 16);
-    if (r.client_family == 6) mask_to_prefix(k.bytes.data() + 1, ipv6_prefix);
+    dns::IpAddr client{};
+    client.family = r.client_family;
+    std::memcpy(client.bytes, r.client, 16);
+    if (client.family == 6) client = config::network_of(client, ipv6_prefix); // one client a prefix (client_prefix.hpp)
+    k.bytes[0] = client.family;
+    std::memcpy(k.bytes.data() + 1, client.bytes, 16);
     return k;
 }
 

@@ -84,9 +84,8 @@ std::string qtype_text(uint16_t qtype) {
 }
 
 std::string rcode_text(uint16_t rcode) {
-    constexpr const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
-    if (rcode < std::size(names)) return names[rcode];
-    return "RCODE" + std::to_string(rcode);
+    const std::string_view name = dns::rcode_name(rcode);
+    return name.empty() ? "RCODE" + std::to_string(rcode) : std::string(name);
 }
 
 namespace {
